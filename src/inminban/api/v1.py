@@ -1,0 +1,108 @@
+"""/api/v1/: one NinjaAPI, one router per app, one error format.
+
+Errors are JSON {"error": code, "detail": text, "fields": {field: [messages]}} with a 4xx status; a 500 is a bug."""
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from inminban.common.errors import DomainError, NotPermitted, NotVisible
+
+from .tokens import user_for_token
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer inb_…` tokens made with `inminban token create USER`."""
+
+    def authenticate(self, request, token):
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The web UI's session, with Django's CSRF check on writes."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request, key):
+        user = getattr(request, "user", None)
+        return user if user is not None and user.is_authenticated else None
+
+
+api = NinjaAPI(
+    title="Inminban API",
+    version="1",
+    urls_namespace="api-v1",
+    auth=[TokenAuth(), SessionAuth()],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error_response(request, status: int, code: str, detail: str, fields: dict | None = None):
+    return api.create_response(request, {"error": code, "detail": detail, "fields": fields or {}}, status=status)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    return error_response(request, 422, exc.code, exc.message, exc.fields)
+
+
+@api.exception_handler(NotVisible)
+def on_not_visible(request, exc):
+    return error_response(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(Http404)
+def on_http404(request, exc):
+    return error_response(request, 404, "not_found", "Not found.")
+
+
+@api.exception_handler(NotPermitted)
+def on_not_permitted(request, exc):
+    return error_response(request, 403, "forbidden", "You may not do this here.")
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request, exc):
+    return error_response(request, 401, "unauthenticated", "Log in or send a valid bearer token.")
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request, exc):
+    return error_response(request, 413, "too_large", "The request body is too large.")
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    fields: dict[str, list[str]] = {}
+    for error in exc.errors:
+        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "payload", "query", "path")]
+        name = ".".join(location) or "body"
+        fields.setdefault(name, []).append(error.get("msg", "Invalid value."))
+    if not fields:
+        fields = {"body": ["Invalid request."]}
+    first = next(iter(fields))
+    return error_response(request, 422, "invalid", f"{first}: {fields[first][0]}", fields)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found"}.get(
+        exc.status_code, "error"
+    )
+    return error_response(request, exc.status_code, code, str(exc.message))
+
+
+def register_routers() -> None:
+    """Each app's router; imported here so that the apps stay independent of one another."""
+    from inminban.api.routes import router as meta_router
+
+    api.add_router("/", meta_router)
+
+
+register_routers()

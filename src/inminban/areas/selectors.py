@@ -1,0 +1,56 @@
+"""Reads of the area tree, always restricted to the actor."""
+
+from datetime import date
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .access import VIEW, restrict, scope_for
+from .models import Area, Office, Role, RoleAssignment
+
+
+def areas_visible(*, actor, within: Area | None = None, level: str | None = None) -> QuerySet[Area]:
+    areas = restrict(Area.objects.select_related("level", "parent"), actor, VIEW)
+    if within is not None:
+        areas = areas.filter(path__startswith=within.path)
+    if level:
+        areas = areas.filter(level__code=level)
+    return areas
+
+
+def units_visible(*, actor, within: Area | None = None) -> QuerySet[Area]:
+    return areas_visible(actor=actor, within=within).filter(level__is_unit=True)
+
+
+def offices_visible(*, actor) -> QuerySet[Office]:
+    return restrict(Office.objects.select_related("area"), actor, VIEW)
+
+
+def home_area(*, actor) -> Area | None:
+    """The area an actor's work starts from: a leader's unit, an officer's office area, a resident's unit."""
+    scope = scope_for(actor)
+    assignment = (
+        RoleAssignment.objects.filter(user=actor, since__lte=timezone.localdate())
+        .exclude(until__lte=timezone.localdate())
+        .select_related("area", "person__household__unit")
+        .order_by("role")
+        .first()
+    )
+    if assignment is None:
+        return None
+    if assignment.role == Role.RESIDENT and assignment.person.household_id:
+        return assignment.person.household.unit
+    return assignment.area if scope.user_id else None
+
+
+def unit_leader(*, unit: Area, on: date | None = None):
+    """The user leading this unit on a date (default today), if any."""
+    on = on or timezone.localdate()
+    assignment = (
+        RoleAssignment.objects.filter(area=unit, role=Role.LEADER, since__lte=on)
+        .exclude(until__lte=on)
+        .select_related("user")
+        .order_by("-since")
+        .first()
+    )
+    return assignment.user if assignment else None

@@ -1,0 +1,146 @@
+"""Writes to the area tree, offices and role assignments."""
+
+from datetime import date
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from inminban.audit.services import audit_record
+from inminban.common.errors import DomainError
+from inminban.common.snapshots import snapshot
+
+from .access import MANAGE_AREAS, forget_scope, require, scope_for
+from .models import Area, AreaLevel, Office, Role, RoleAssignment
+
+AREA_FIELDS = ("level", "parent", "code", "name_ko", "name_en", "path")
+
+
+def _check_code(code: str) -> str:
+    code = (code or "").strip()
+    if not code:
+        raise DomainError("code", "An area code is required.")
+    if "/" in code or len(code) > 64:
+        raise DomainError("code", "An area code is at most 64 characters and has no '/'.")
+    return code
+
+
+@transaction.atomic
+def area_create(*, actor: User, parent: Area | None, level: AreaLevel, code: str, name_ko: str, name_en: str) -> Area:
+    """Add an area under `parent` (or a root area, for admins only)."""
+    if parent is None:
+        if not scope_for(actor).is_admin:
+            raise DomainError("parent", "Only an administrator can create a root area.")
+    else:
+        require(actor, MANAGE_AREAS, parent)
+        if level.rank <= parent.level.rank:
+            raise DomainError("level", f"A {level.code} cannot sit under a {parent.level.code}.")
+        if parent.level.is_unit:
+            raise DomainError("parent", "A unit has no areas below it.")
+    code = _check_code(code)
+    if Area.objects.filter(code=code).exists():
+        raise DomainError("code", f"The area code {code!r} is already used.")
+    if not name_ko.strip() and not name_en.strip():
+        raise DomainError("name_en", "An area needs a name in Korean or English.")
+    area = Area(
+        level=level,
+        parent=parent,
+        code=code,
+        name_ko=name_ko.strip(),
+        name_en=name_en.strip(),
+        path=f"{parent.path if parent else '/'}{code}/",
+        depth=(parent.depth + 1) if parent else 0,
+    )
+    area.full_clean()
+    area.save()
+    audit_record(actor=actor, action="area.create", target=area, area=area, after=snapshot(area, AREA_FIELDS))
+    return area
+
+
+@transaction.atomic
+def area_rename(*, actor: User, area: Area, name_ko: str | None = None, name_en: str | None = None) -> Area:
+    """Change an area's names. Codes never change: they are in every path below."""
+    require(actor, MANAGE_AREAS, area)
+    before = snapshot(area, ("name_ko", "name_en"))
+    if name_ko is not None:
+        area.name_ko = name_ko.strip()
+    if name_en is not None:
+        area.name_en = name_en.strip()
+    if not area.name_ko and not area.name_en:
+        raise DomainError("name_en", "An area needs a name in Korean or English.")
+    area.full_clean()
+    area.save(update_fields=["name_ko", "name_en"])
+    audit_record(
+        actor=actor,
+        action="area.rename",
+        target=area,
+        area=area,
+        before=before,
+        after=snapshot(area, ("name_ko", "name_en")),
+    )
+    return area
+
+
+@transaction.atomic
+def office_create(*, actor: User, area: Area, code: str, name_ko: str, name_en: str) -> Office:
+    """Attach an office to an area; its officers act on the whole subtree."""
+    require(actor, MANAGE_AREAS, area)
+    if Office.objects.filter(code=code).exists():
+        raise DomainError("code", f"The office code {code!r} is already used.")
+    office = Office(area=area, code=code, name_ko=name_ko, name_en=name_en)
+    office.full_clean()
+    office.save()
+    audit_record(
+        actor=actor,
+        action="office.create",
+        target=office,
+        area=area,
+        after=snapshot(office, ("area", "code", "name_ko", "name_en")),
+    )
+    return office
+
+
+@transaction.atomic
+def role_assign(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    area: Area | None = None,
+    office: Office | None = None,
+    person=None,
+    since: date | None = None,
+) -> RoleAssignment:
+    """Give `user` a role. Officers are assigned to an office, residents to a person, leaders to a unit."""
+    since = since or timezone.localdate()
+    if role not in Role.values:
+        raise DomainError("role", f"Unknown role {role!r}.")
+    if role == Role.OFFICER:
+        if office is None:
+            raise DomainError("office", "An officer is assigned to an office.")
+        area = office.area
+    if role == Role.RESIDENT:
+        if person is None or person.household_id is None:
+            raise DomainError("person", "A resident account is linked to a person in a household.")
+        area = person.household.unit
+    if area is None:
+        raise DomainError("area", "An area is required.")
+    if role == Role.LEADER and not area.level.is_unit:
+        raise DomainError("area", "A leader is assigned to a unit.")
+    if role == Role.ADMIN:
+        if not scope_for(actor).is_admin:
+            raise DomainError("role", "Only an administrator can make another administrator.")
+    else:
+        require(actor, MANAGE_AREAS, area)
+    assignment = RoleAssignment(user=user, role=role, area=area, office=office, person=person, since=since)
+    assignment.full_clean()
+    assignment.save()
+    forget_scope(user)
+    audit_record(
+        actor=actor,
+        action="role.assign",
+        target=assignment,
+        area=area,
+        after=snapshot(assignment, ("user", "role", "area", "office", "person", "since")),
+    )
+    return assignment

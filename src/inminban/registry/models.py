@@ -1,0 +1,237 @@
+"""The household registry. Every record that changes over time carries `since` and an exclusive `until`
+(empty while current), so the registry can answer who lived where on any date."""
+
+from datetime import date
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from inminban.areas.models import Area
+
+
+class DatedQuerySet(models.QuerySet):
+    def current_on(self, on: date) -> "DatedQuerySet":
+        return self.filter(since__lte=on).filter(Q(until__isnull=True) | Q(until__gt=on))
+
+
+class Dwelling(models.Model):
+    """A home: an apartment, a row house or a detached house, inside one unit."""
+
+    class Kind(models.TextChoices):
+        ROW_HOUSE = "row", _("Row house")
+        DETACHED = "detached", _("Detached house")
+        APARTMENT = "apartment", _("Apartment")
+
+    unit = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="dwellings")
+    address = models.CharField(max_length=255)
+    building = models.CharField(max_length=64, blank=True)
+    apartment = models.CharField(max_length=32, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.APARTMENT)
+    floor_area_m2 = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    scope_area_lookup = "unit"
+    scope_household_lookup = "households"
+
+    class Meta:
+        ordering = ["unit_id", "address", "building", "apartment"]
+
+    def __str__(self) -> str:
+        parts = [self.address, self.building, self.apartment]
+        return " ".join(part for part in parts if part)
+
+
+class Household(models.Model):
+    """A household registered in a unit. `unit` and `dwelling` are where it lives now; Residence keeps history."""
+
+    unit = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="households")
+    dwelling = models.ForeignKey(Dwelling, null=True, blank=True, on_delete=models.PROTECT, related_name="households")
+    head = models.ForeignKey("Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    number = models.CharField(max_length=32, unique=True, help_text=_("Registration number of the household."))
+    registered_on = models.DateField()
+    dissolved_on = models.DateField(null=True, blank=True)
+
+    scope_area_lookup = "unit"
+    scope_household_lookup = "pk"
+
+    class Meta:
+        ordering = ["unit_id", "number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Residence(models.Model):
+    """Where a household lived from `since` until (exclusive) `until`."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="residences")
+    unit = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    dwelling = models.ForeignKey(Dwelling, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    since = models.DateField()
+    until = models.DateField(null=True, blank=True)
+
+    objects = DatedQuerySet.as_manager()
+
+    scope_area_lookup = "unit"
+    scope_household_lookup = "household"
+
+    class Meta:
+        ordering = ["household_id", "since"]
+        indexes = [models.Index(fields=["unit", "since"], name="residence_unit_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["household"], condition=Q(until__isnull=True), name="one_open_residence"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id} in {self.unit_id} from {self.since}"
+
+
+class Person(models.Model):
+    """A person on the registry. `household` is the current (or, after moving away, the last) household."""
+
+    class Sex(models.TextChoices):
+        FEMALE = "F", _("Female")
+        MALE = "M", _("Male")
+
+    class Status(models.TextChoices):
+        RESIDENT = "resident", _("Resident")
+        MOVED_AWAY = "moved_away", _("Moved away")
+        DECEASED = "deceased", _("Deceased")
+
+    family_name = models.CharField(max_length=64)
+    given_name = models.CharField(max_length=64)
+    birth_date = models.DateField()
+    sex = models.CharField(max_length=1, choices=Sex.choices)
+    national_id = models.CharField(max_length=32, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RESIDENT)
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="persons")
+
+    scope_area_lookup = "household__unit"
+    scope_household_lookup = "household"
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.family_name}{self.given_name}"
+
+    @property
+    def full_name(self) -> str:
+        return str(self)
+
+
+class Membership(models.Model):
+    """A person belonging to a household, with their relation to its head, from `since` until `until`."""
+
+    class Relation(models.TextChoices):
+        HEAD = "head", _("Head")
+        SPOUSE = "spouse", _("Spouse")
+        CHILD = "child", _("Child")
+        PARENT = "parent", _("Parent")
+        SIBLING = "sibling", _("Sibling")
+        GRANDCHILD = "grandchild", _("Grandchild")
+        GRANDPARENT = "grandparent", _("Grandparent")
+        CHILD_IN_LAW = "child_in_law", _("Son/daughter-in-law")
+        OTHER_RELATIVE = "other_relative", _("Other relative")
+        LODGER = "lodger", _("Lodger")
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="memberships")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
+    relation = models.CharField(max_length=16, choices=Relation.choices)
+    since = models.DateField()
+    until = models.DateField(null=True, blank=True)
+
+    objects = DatedQuerySet.as_manager()
+
+    scope_area_lookup = "household__unit"
+    scope_household_lookup = "household"
+
+    class Meta:
+        ordering = ["household_id", "since", "id"]
+        indexes = [models.Index(fields=["household", "since"], name="membership_household_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=Q(until__isnull=True), name="one_open_membership"),
+            models.CheckConstraint(
+                name="membership_dates_ordered", condition=Q(until__isnull=True) | Q(until__gt=models.F("since"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} in {self.household_id} ({self.relation}) from {self.since}"
+
+
+class Occupation(models.Model):
+    """Where a person works and as what, from `since` until `until`."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="occupations")
+    workplace = models.CharField(max_length=255)
+    job_title = models.CharField(max_length=128)
+    since = models.DateField()
+    until = models.DateField(null=True, blank=True)
+
+    objects = DatedQuerySet.as_manager()
+
+    scope_area_lookup = "person__household__unit"
+    scope_household_lookup = "person__household"
+
+    class Meta:
+        ordering = ["person_id", "-since"]
+
+    def __str__(self) -> str:
+        return f"{self.job_title}, {self.workplace}"
+
+
+class DeclaredIncome(models.Model):
+    """Income a person declared: an amount per period, valid from `since` until `until`."""
+
+    class Period(models.TextChoices):
+        MONTH = "month", _("per month")
+        YEAR = "year", _("per year")
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="incomes")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = models.CharField(max_length=3, default="KPW")
+    period = models.CharField(max_length=8, choices=Period.choices, default=Period.MONTH)
+    since = models.DateField()
+    until = models.DateField(null=True, blank=True)
+
+    objects = DatedQuerySet.as_manager()
+
+    scope_area_lookup = "person__household__unit"
+    scope_household_lookup = "person__household"
+
+    class Meta:
+        ordering = ["person_id", "-since"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency} {self.period}"
+
+
+class Move(models.Model):
+    """A recorded move: a whole household to another dwelling, or one person to another household."""
+
+    class Kind(models.TextChoices):
+        HOUSEHOLD = "household", _("Household moved")
+        PERSON = "person", _("Person moved")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    on = models.DateField()
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="moves")
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="moves")
+    from_unit = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    from_dwelling = models.ForeignKey(Dwelling, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_dwelling = models.ForeignKey(Dwelling, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    from_household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(max_length=255, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    # Both the unit it left and the unit it joined may see a move.
+    scope_area_lookup = ("from_unit", "to_unit")
+    scope_household_lookup = "household"
+
+    class Meta:
+        ordering = ["-on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} move on {self.on}"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SynthConfig(AppConfig):
+    name = "inminban.synth"
+    verbose_name = "Synthetic population"

@@ -1,0 +1,39 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from inminban.synth.demo import CAST, DEMO_PASSWORD, build_demo, demo_exists
+
+
+class Command(BaseCommand):
+    help = "Create the demo city (idempotent) with one account per role, print the logins, then serve it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="Prepare the demo data and stop.")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, no_serve, host, port, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        if demo_exists():
+            self.stdout.write("The demo district is already in place; nothing added.")
+        else:
+            self.stdout.write("Creating the demo district (2 districts, 12 units, 300 households)…")
+            build_demo()
+        self.stdout.write("")
+        self.stdout.write(f"Open http://{host}:{port}/ and log in with one of these (password: {DEMO_PASSWORD}):")
+        for username, role in zip(
+            CAST,
+            [
+                "administrator",
+                "officer, district A office",
+                "officer, district B office",
+                "leader of unit A1",
+                "leader of unit B1",
+                "resident in unit A1",
+                "auditor of the city",
+            ],
+            strict=True,
+        ):
+            self.stdout.write(f"  {username:<12} {role}")
+        if not no_serve:
+            call_command("serve", host=host, port=port)

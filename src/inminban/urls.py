@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from inminban.api.v1 import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("django-admin/", admin.site.urls),
+    path("", include("inminban.web.urls")),
+]
