@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "inminban.areas",
     "inminban.audit",
     "inminban.registry",
+    "inminban.duties",
+    "inminban.stamps",
     "inminban.api",
     "inminban.synth",
     "inminban.web",

@@ -2,7 +2,8 @@
 
 Errors are JSON {"error": code, "detail": text, "fields": {field: [messages]}} with a 4xx status; a 500 is a bug."""
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
+from django.core.exceptions import ValidationError as ModelValidationError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -10,6 +11,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from inminban.common.errors import DomainError, NotPermitted, NotVisible
 
+from .schemas import API_DESCRIPTION
 from .tokens import user_for_token
 
 
@@ -36,6 +38,7 @@ class SessionAuth(APIKeyCookie):
 api = NinjaAPI(
     title="Inminban API",
     version="1",
+    description=API_DESCRIPTION,
     urls_namespace="api-v1",
     auth=[TokenAuth(), SessionAuth()],
     docs_url="/docs",
@@ -74,7 +77,9 @@ def on_unauthenticated(request, exc):
 
 @api.exception_handler(RequestDataTooBig)
 def on_too_big(request, exc):
-    return error_response(request, 413, "too_large", "The request body is too large.")
+    return error_response(
+        request, 413, "too_large", "The request body is too large.", {"body": ["The request body is too large."]}
+    )
 
 
 @api.exception_handler(ValidationError)
@@ -90,19 +95,44 @@ def on_validation_error(request, exc: ValidationError):
     return error_response(request, 422, "invalid", f"{first}: {fields[first][0]}", fields)
 
 
+@api.exception_handler(ModelValidationError)
+def on_model_validation_error(request, exc: ModelValidationError):
+    # Services raise DomainError; this is the safety net for a model's full_clean() that a service did not
+    # anticipate: still bad input, answered as a 422 naming the field rather than a 500.
+    if hasattr(exc, "error_dict"):
+        fields = {
+            ("body" if name == NON_FIELD_ERRORS else name): list(messages)
+            for name, messages in exc.message_dict.items()
+        }
+    else:
+        fields = {"body": list(exc.messages)}
+    first = next(iter(fields))
+    return error_response(request, 422, "invalid", f"{first}: {fields[first][0]}", fields)
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
     code = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found"}.get(
         exc.status_code, "error"
     )
-    return error_response(request, exc.status_code, code, str(exc.message))
+    # Ninja's only 400 is a body it cannot parse (not JSON): name the body as the field to blame.
+    fields = {"body": [str(exc.message)]} if exc.status_code == 400 else None
+    return error_response(request, exc.status_code, code, str(exc.message), fields)
 
 
 def register_routers() -> None:
     """Each app's router; imported here so that the apps stay independent of one another."""
     from inminban.api.routes import router as meta_router
+    from inminban.areas.api import router as areas_router
+    from inminban.duties.api import router as duties_router
+    from inminban.registry.api import router as registry_router
+    from inminban.stamps.api import router as stamps_router
 
     api.add_router("/", meta_router)
+    api.add_router("/", areas_router)
+    api.add_router("/", registry_router)
+    api.add_router("/", duties_router)
+    api.add_router("/", stamps_router)
 
 
 register_routers()

@@ -147,6 +147,14 @@ def require(actor, action: str, area: Area) -> None:
     raise NotVisible(f"area {area.code} not found")
 
 
+def require_any(actor, action: str) -> None:
+    """Raise NotPermitted unless the actor may do `action` somewhere: a read-only account (auditor, resident)
+    is told 403 for any write before the request's content is looked at."""
+    scope = scope_for(actor)
+    if not (scope.is_admin or scope.prefixes(action)):
+        raise NotPermitted(f"not allowed to {action} anywhere")
+
+
 def require_household(actor, action: str, household) -> None:
     """Like `require`, but a resident may view their own household."""
     scope = scope_for(actor)

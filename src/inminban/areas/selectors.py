@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from .access import VIEW, restrict, scope_for
-from .models import Area, Office, Role, RoleAssignment
+from .models import Area, AreaLevel, Office, Role, RoleAssignment
 
 
 def areas_visible(*, actor, within: Area | None = None, level: str | None = None) -> QuerySet[Area]:
@@ -16,6 +16,11 @@ def areas_visible(*, actor, within: Area | None = None, level: str | None = None
     if level:
         areas = areas.filter(level__code=level)
     return areas
+
+
+def area_levels() -> QuerySet[AreaLevel]:
+    """The tiers of the area tree; not secret, the same for everyone."""
+    return AreaLevel.objects.all()
 
 
 def units_visible(*, actor, within: Area | None = None) -> QuerySet[Area]:

@@ -25,6 +25,15 @@ def _check_code(code: str) -> str:
     return code
 
 
+def _check_names(name_ko: str, name_en: str) -> None:
+    """One of the two names may be empty (the model's full_clean would refuse that, so it skips the names)."""
+    if not name_ko and not name_en:
+        raise DomainError("name_en", "An area needs a name in Korean or English.")
+    for field, value in (("name_ko", name_ko), ("name_en", name_en)):
+        if len(value) > 128:
+            raise DomainError(field, "At most 128 characters.")
+
+
 @transaction.atomic
 def area_create(*, actor: User, parent: Area | None, level: AreaLevel, code: str, name_ko: str, name_en: str) -> Area:
     """Add an area under `parent` (or a root area, for admins only)."""
@@ -40,8 +49,7 @@ def area_create(*, actor: User, parent: Area | None, level: AreaLevel, code: str
     code = _check_code(code)
     if Area.objects.filter(code=code).exists():
         raise DomainError("code", f"The area code {code!r} is already used.")
-    if not name_ko.strip() and not name_en.strip():
-        raise DomainError("name_en", "An area needs a name in Korean or English.")
+    _check_names(name_ko.strip(), name_en.strip())
     area = Area(
         level=level,
         parent=parent,
@@ -51,7 +59,7 @@ def area_create(*, actor: User, parent: Area | None, level: AreaLevel, code: str
         path=f"{parent.path if parent else '/'}{code}/",
         depth=(parent.depth + 1) if parent else 0,
     )
-    area.full_clean()
+    area.full_clean(exclude=["name_ko", "name_en"])
     area.save()
     audit_record(actor=actor, action="area.create", target=area, area=area, after=snapshot(area, AREA_FIELDS))
     return area
@@ -66,9 +74,8 @@ def area_rename(*, actor: User, area: Area, name_ko: str | None = None, name_en:
         area.name_ko = name_ko.strip()
     if name_en is not None:
         area.name_en = name_en.strip()
-    if not area.name_ko and not area.name_en:
-        raise DomainError("name_en", "An area needs a name in Korean or English.")
-    area.full_clean()
+    _check_names(area.name_ko, area.name_en)
+    area.full_clean(exclude=["name_ko", "name_en"])
     area.save(update_fields=["name_ko", "name_en"])
     audit_record(
         actor=actor,

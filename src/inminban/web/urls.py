@@ -1,7 +1,22 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
 
+app_name = "web"
+
 urlpatterns = [
     path("", views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("units/<str:code>/", views.unit, name="unit"),
+    path("households/<int:pk>/", views.household, name="household"),
+    path("persons/<int:pk>/", views.person, name="person"),
+    path("areas/<str:code>/", views.area, name="area"),
+    path("audit/", views.audit_log, name="audit"),
+    path("my-household/", views.my_household, name="my-household"),
 ]

@@ -1,7 +1,441 @@
+"""The web pages. Thin: forms parse the input, selectors read (scoped to the user), services write.
+
+Access errors from selectors and services keep their meaning: NotVisible is a 404, NotPermitted a 403. A page that
+shows data reads it through `household_detail` / `person_detail`, which note the read in the access log."""
+
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from inminban.areas.access import CHANGE, active_assignments, can, get_visible, scope_for
+from inminban.areas.models import Area, Role
+from inminban.areas.selectors import areas_visible, unit_leader
+from inminban.audit.selectors import (
+    access_log_for_household,
+    audit_entries_visible,
+    can_read_audit_log,
+    household_audit_entries,
+    person_audit_entries,
+)
+from inminban.audit.services import audit_verify
+from inminban.common.errors import DomainError, NotPermitted, NotVisible
+from inminban.registry import selectors as registry
+from inminban.registry import services
+
+from . import forms
+from .charts import bar_chart
+
+AUDIT_PAGE_SIZE = 50
+HISTORY_LIMIT = 50
+
+
+def page(view):
+    """Log-in required; NotVisible answers 404 and NotPermitted 403, whichever selector or service raised it."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotVisible:
+            raise Http404 from None
+        except NotPermitted:
+            raise PermissionDenied from None
+
+    return wrapper
+
+
+def _require_change(actor, unit: Area | None) -> None:
+    """The object was visible (or we would not be here): an actor who may not change it gets a 403, not a 404."""
+    if unit is None or not can(actor, CHANGE, unit):
+        raise NotPermitted("read-only here")
+
+
+# Where each role starts ------------------------------------------------------------------------------------------
+
+
+def start_page(user) -> str | None:
+    """The page a user's work starts from: leader → unit, officer → office's area, auditor → audit log,
+    resident → own household, administrator → the root area. Worked out once per request."""
+    if hasattr(user, "_inminban_start_page"):
+        return user._inminban_start_page
+    by_role = {}
+    for assignment in active_assignments(user).select_related("office__area").order_by("since"):
+        by_role.setdefault(assignment.role, assignment)
+    url = None
+    if Role.LEADER in by_role:
+        url = reverse("web:unit", args=[by_role[Role.LEADER].area.code])
+    elif Role.OFFICER in by_role:
+        officer = by_role[Role.OFFICER]
+        url = reverse("web:area", args=[(officer.office.area if officer.office else officer.area).code])
+    elif Role.AUDITOR in by_role:
+        url = reverse("web:audit")
+    elif Role.RESIDENT in by_role:
+        url = reverse("web:my-household")
+    elif scope_for(user).is_admin:
+        root = areas_visible(actor=user).filter(parent__isnull=True).first()
+        url = reverse("web:area", args=[root.code]) if root else None
+    user._inminban_start_page = url
+    return url
 
 
 @login_required
 def home(request):
-    return HttpResponse("Inminban")
+    url = start_page(request.user)
+    if url is not None:
+        return redirect(url)
+    return render(request, "web/no_role.html")
+
+
+# Leader's unit -----------------------------------------------------------------------------------------------------
+
+
+def _area_by_code(actor, code: str, *, unit: bool = False) -> Area:
+    areas = areas_visible(actor=actor).filter(code=code)
+    if unit:
+        areas = areas.filter(level__is_unit=True)
+    area = areas.first()
+    if area is None:
+        raise NotVisible(f"area {code} not found")
+    return area
+
+
+@page
+def unit(request, code):
+    unit = _area_by_code(request.user, code, unit=True)
+    date_form = forms.UnitDateForm(request.GET if "on" in request.GET else None)
+    on, status = None, 200
+    if date_form.is_bound:
+        if date_form.is_valid():
+            on = date_form.cleaned_data["on"]
+        else:
+            status = 400
+    households = list(registry.unit_roster(actor=request.user, unit=unit, on=on))
+    context = {
+        "unit": unit,
+        "leader": unit_leader(unit=unit),
+        "households": households,
+        "person_count": sum(len(household.members_on_date) for household in households),
+        "on": on,
+        "age_date": on or timezone.localdate(),
+        "date_form": date_form,
+    }
+    return render(request, "web/unit.html", context, status=status)
+
+
+# Household -------------------------------------------------------------------------------------------------------
+
+
+@page
+def household(request, pk):
+    actor = request.user
+    if request.method == "POST":
+        household = get_visible(actor, registry.households_visible(actor=actor), pk)
+        _require_change(actor, household.unit)
+    else:
+        household = registry.household_detail(actor=actor, household_id=pk)
+    members = list(registry.household_members(actor=actor, household=household))
+    dwellings = list(registry.dwellings_visible(actor=actor, unit=household.unit).exclude(pk=household.dwelling_id))
+    page_forms = {
+        "head": forms.HouseholdHeadForm(members=members, initial={"head": household.head_id}),
+        "move": forms.HouseholdMoveForm(dwellings=dwellings),
+    }
+    status = 200
+    if request.method == "POST":
+        name = request.POST.get("form")
+        if name == "head":
+            form = forms.HouseholdHeadForm(request.POST, members=members)
+            if form.is_valid():
+                person = next(m.person for m in members if m.person_id == form.cleaned_data["head"])
+                if forms.apply_service(
+                    form, lambda: services.household_set_head(actor=actor, household=household, person=person)
+                ):
+                    messages.success(request, _("The head of household was changed."))
+                    return redirect(reverse("web:household", args=[household.pk]))
+        elif name == "move":
+            form = forms.HouseholdMoveForm(request.POST, dwellings=dwellings)
+            if form.is_valid():
+                dwelling = _chosen_dwelling(actor, form, dwellings)
+                if dwelling is not None and forms.apply_service(
+                    form,
+                    lambda: services.household_move(
+                        actor=actor,
+                        household=household,
+                        dwelling=dwelling,
+                        on=form.cleaned_data["on"],
+                        note=form.cleaned_data["note"],
+                    ),
+                    fields={"on": "on", "dwelling": "dwelling" if form.cleaned_data["dwelling"] else "other_dwelling"},
+                ):
+                    messages.success(request, _("The household's move was recorded."))
+                    return redirect(reverse("web:household", args=[household.pk]))
+        else:
+            return HttpResponseBadRequest(_("Unknown form."))
+        page_forms[name], status = form, 400
+        household = registry.household_detail(actor=actor, household_id=pk)  # the page is shown again: a read
+    history = registry.household_history(actor=actor, household=household)
+    context = {
+        "household": household,
+        "members": members,
+        "residences": list(history["residences"]),
+        "memberships": list(history["memberships"]),
+        "moves": list(history["moves"]),
+        "audit_entries": list(household_audit_entries(actor=actor, household=household)[:HISTORY_LIMIT]),
+        "forms": page_forms,
+        "can_change": can(actor, CHANGE, household.unit),
+        "today": timezone.localdate(),
+    }
+    return render(request, "web/household.html", context, status=status)
+
+
+def _chosen_dwelling(actor, form, dwellings):
+    chosen = form.cleaned_data["dwelling"]
+    if chosen:
+        return next(d for d in dwellings if d.pk == chosen)
+    try:
+        return get_visible(actor, registry.dwellings_visible(actor=actor), form.cleaned_data["other_dwelling"])
+    except NotVisible:
+        form.add_error("other_dwelling", _("There is no dwelling with this number that you may see."))
+        return None
+
+
+# Person ----------------------------------------------------------------------------------------------------------
+
+
+def _person_forms(person, current_job):
+    initial = {
+        "family_name": person.family_name,
+        "given_name": person.given_name,
+        "birth_date": person.birth_date,
+        "sex": person.sex,
+        "national_id": person.national_id or "",
+    }
+    page_forms = {
+        "person": forms.PersonForm(initial=initial),
+        "job": forms.OccupationSetForm(initial={"since": timezone.localdate()}),
+        "income": forms.IncomeForm(initial={"currency": "KPW", "since": timezone.localdate()}),
+        "person_move": forms.PersonMoveForm(initial={"on": timezone.localdate()}),
+        "leave": forms.PersonLeaveForm(initial={"on": timezone.localdate()}),
+    }
+    if current_job is not None:
+        page_forms["job_correct"] = forms.OccupationUpdateForm(
+            initial={"workplace": current_job.workplace, "job_title": current_job.job_title}
+        )
+    return page_forms
+
+
+def _move_person(actor, person, data):
+    target = registry.households_visible(actor=actor).filter(number=data["household_number"]).first()
+    if target is None:
+        raise DomainError("household_number", _("There is no household with this number."))
+    return services.person_move(
+        actor=actor, person=person, household=target, relation=data["relation"], on=data["on"], note=data["note"]
+    )
+
+
+def _person_post(request, person, current_job, name):
+    """Handle one of the person page's forms: (the bound form, the success message or None); (None, None) if the
+    form is unknown."""
+    actor = request.user
+    handlers = {
+        "person": (
+            forms.PersonForm,
+            lambda data: services.person_update(actor=actor, person=person, **data),
+            _("The person's details were saved."),
+        ),
+        "job": (
+            forms.OccupationSetForm,
+            lambda data: services.occupation_set(actor=actor, person=person, **data),
+            _("The new job was recorded."),
+        ),
+        "income": (
+            forms.IncomeForm,
+            lambda data: services.income_declare(actor=actor, person=person, **data),
+            _("The declared income was recorded."),
+        ),
+        "person_move": (
+            forms.PersonMoveForm,
+            lambda data: _move_person(actor, person, data),
+            _("The move was recorded."),
+        ),
+        "leave": (
+            forms.PersonLeaveForm,
+            lambda data: services.person_leave(actor=actor, person=person, **data),
+            _("The person's departure was recorded."),
+        ),
+    }
+    if current_job is not None:
+        handlers["job_correct"] = (
+            forms.OccupationUpdateForm,
+            lambda data: services.occupation_update(actor=actor, occupation=current_job, **data),
+            _("The job was corrected."),
+        )
+    if name not in handlers:
+        return None, None
+    form_class, call, done = handlers[name]
+    form = form_class(request.POST)
+    if form.is_valid() and forms.apply_service(
+        form, lambda: call(form.cleaned_data), fields={"household": "household_number"}
+    ):
+        return form, done
+    return form, None
+
+
+@page
+def person(request, pk):
+    actor = request.user
+    if request.method == "POST":
+        person = get_visible(actor, registry.persons_visible(actor=actor), pk)
+        _require_change(actor, person.household.unit if person.household else None)
+    else:
+        person = registry.person_detail(actor=actor, person_id=pk)
+    occupations = list(registry.occupations_of(actor=actor, person=person).order_by("-since", "-id"))
+    current_job = next((job for job in occupations if job.until is None), None)
+    page_forms = _person_forms(person, current_job)
+    status = 200
+    if request.method == "POST":
+        name = request.POST.get("form", "")
+        form, done = _person_post(request, person, current_job, name)
+        if form is None:
+            return HttpResponseBadRequest(_("Unknown form."))
+        if done:
+            messages.success(request, done)
+            return redirect(reverse("web:person", args=[person.pk]))
+        page_forms[name], status = form, 400
+        person = registry.person_detail(actor=actor, person_id=pk)  # the page is shown again: a read
+    context = {
+        "person": person,
+        "occupations": occupations,
+        "current_job": current_job,
+        "incomes": list(registry.incomes_of(actor=actor, person=person).order_by("-since", "-id")),
+        "memberships": list(registry.memberships_visible(actor=actor).filter(person=person).order_by("-since", "-id")),
+        "audit_entries": list(person_audit_entries(actor=actor, person=person)[:HISTORY_LIMIT]),
+        "forms": page_forms,
+        "can_change": person.household is not None and can(actor, CHANGE, person.household.unit),
+        "today": timezone.localdate(),
+    }
+    return render(request, "web/person.html", context, status=status)
+
+
+# Officer's overview ----------------------------------------------------------------------------------------------
+
+
+def _ancestors(actor, area: Area) -> list[Area]:
+    codes = [code for code in area.path.strip("/").split("/")[:-1] if code]
+    return list(areas_visible(actor=actor).filter(code__in=codes).order_by("depth"))
+
+
+def _size_chart(sizes: dict[int, int]):
+    largest = max(sizes, default=0)
+    bars = []
+    for size in range(0 if sizes.get(0) else 1, max(largest, 1) + 1):
+        count = sizes.get(size, 0)
+        label = ngettext("%(size)d member", "%(size)d members", size) % {"size": size}
+        spoken = ngettext(
+            "Households with %(size)d member: %(count)d", "Households with %(size)d members: %(count)d", size
+        )
+        bars.append((label, count, spoken % {"size": size, "count": count}))
+    return bar_chart(
+        chart_id="chart-household-sizes",
+        title=_("Households by number of members"),
+        description=_("Each bar is the number of households with that many current members."),
+        bars=bars,
+    )
+
+
+def _age_chart(groups):
+    bars = []
+    for low, high, count in groups:
+        label = f"{low}–{high}" if high is not None else f"{low}+"
+        spoken = ngettext("Age %(ages)s: %(count)d person", "Age %(ages)s: %(count)d persons", count)
+        bars.append((label, count, spoken % {"ages": label, "count": count}))
+    return bar_chart(
+        chart_id="chart-age-groups",
+        title=_("Persons by age group"),
+        description=_("Each bar is the number of current household members in that age group."),
+        bars=bars,
+    )
+
+
+@page
+def area(request, code):
+    actor = request.user
+    area = _area_by_code(actor, code)
+    children = list(registry.area_child_counts(actor=actor, area=area))
+    context = {
+        "area": area,
+        "ancestors": _ancestors(actor, area),
+        "children": children,
+        "totals": registry.area_totals(actor=actor, area=area),
+        "size_chart": _size_chart(registry.household_size_counts(actor=actor, area=area)),
+        "age_chart": _age_chart(registry.age_group_counts(actor=actor, area=area)),
+        "is_unit": area.level.is_unit,
+    }
+    return render(request, "web/area.html", context)
+
+
+# Audit log -------------------------------------------------------------------------------------------------------
+
+
+@page
+def audit_log(request):
+    actor = request.user
+    if not can_read_audit_log(actor):
+        raise NotVisible("audit log not found")
+    filter_form = forms.AuditFilterForm(request.GET)
+    filters, status = {}, 200
+    if filter_form.is_valid():
+        data = filter_form.cleaned_data
+        filters = {
+            "action": data["action"].strip(),
+            "actor_name": data["actor"].strip(),
+            "target_type": data["target_type"].strip(),
+            "target_id": data["target_id"].strip(),
+            "since": data["since"],
+            "until": data["until"],
+        }
+        if data["area"].strip():
+            filters["area"] = areas_visible(actor=actor).filter(code=data["area"].strip()).first()
+            if filters["area"] is None:
+                filter_form.add_error("area", _("There is no area with this code in your scope."))
+    if not filter_form.is_valid():
+        filters, status = {}, 400
+    try:
+        entries = audit_entries_visible(actor=actor, **filters)
+    except NotVisible:
+        filter_form.add_error("area", _("There is no area with this code in your scope."))
+        entries, status = audit_entries_visible(actor=actor), 400
+    page_obj = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    verification = audit_verify() if request.GET.get("verify") else None
+    context = {"filter_form": filter_form, "page_obj": page_obj, "verification": verification}
+    return render(request, "web/audit.html", context, status=status)
+
+
+# Resident's own household ----------------------------------------------------------------------------------------
+
+
+@page
+def my_household(request):
+    actor = request.user
+    household_ids = scope_for(actor).household_ids
+    if not household_ids:
+        raise NotVisible("no household")
+    household = registry.household_detail(actor=actor, household_id=household_ids[0])
+    context = {
+        "household": household,
+        "members": list(registry.household_members(actor=actor, household=household)),
+        # The resident's own visits would bury everyone else's: they are left out.
+        "reads": list(access_log_for_household(actor=actor, household=household).exclude(actor=actor)[:HISTORY_LIMIT]),
+        "changes": list(household_audit_entries(actor=actor, household=household)[:HISTORY_LIMIT]),
+        "today": timezone.localdate(),
+    }
+    return render(request, "web/my_household.html", context)

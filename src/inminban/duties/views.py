@@ -1,0 +1,479 @@
+"""Web pages for duties. Thin: forms parse, selectors read (scoped to the user), services write.
+
+NotVisible answers 404 and NotPermitted 403, whichever selector or service raised it. One-tap actions (acknowledge,
+confirm, decide) are small POST forms that come back to the page they were sent from, with a message."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from inminban.areas.access import CHANGE, MANAGE_AREAS, can, require_any, scope_for
+from inminban.areas.models import Area
+from inminban.areas.selectors import areas_visible
+from inminban.common.errors import DomainError, NotPermitted, NotVisible
+from inminban.registry import selectors as registry
+from inminban.web.forms import apply_service
+
+from . import forms, selectors, services
+from .charts import progress_chart
+from .models import Campaign, Measure, Waiver
+
+
+def page(view):
+    """Log-in required; NotVisible answers 404 and NotPermitted 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotVisible:
+            raise Http404 from None
+        except NotPermitted:
+            raise PermissionDenied from None
+
+    return wrapper
+
+
+def _back(request, default: str):
+    """Where a one-tap action returns: the page it was sent from, if it is ours."""
+    target = request.POST.get("next") or default
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = default
+    return redirect(target)
+
+
+def _act(request, call, *, success: str) -> bool:
+    """Run a one-tap service call; its DomainError becomes an error message instead of a form error."""
+    try:
+        call()
+    except DomainError as error:
+        messages.error(request, _(error.message))
+        return False
+    messages.success(request, success)
+    return True
+
+
+def _unit_by_code(actor, code: str) -> Area:
+    unit = areas_visible(actor=actor).filter(code=code, level__is_unit=True).first()
+    if unit is None:
+        raise NotVisible(f"unit {code} not found")
+    return unit
+
+
+def _unit_chart(chart_id: str, title: str, rows) -> str:
+    return progress_chart(
+        chart_id=chart_id,
+        title=title,
+        rows=[(row.unit.code, row.percent, f"{row.unit.code}: {row.percent}%") for row in rows],
+        description=_("Progress per unit, in per cent."),
+    )
+
+
+# Leader's day and the officer's dashboard ------------------------------------------------------------------------
+
+
+@page
+def day(request):
+    units = list(selectors.units_led(actor=request.user).order_by("path")[:200])
+    code = request.GET.get("unit")
+    if code:
+        unit = _unit_by_code(request.user, code)
+    elif units:
+        unit = units[0]
+    else:
+        return render(request, "duties/day.html", {"unit": None, "units": []})
+    data = selectors.leader_day(actor=request.user, unit=unit)
+    return render(request, "duties/day.html", data | {"units": units, "can_record": can(request.user, CHANGE, unit)})
+
+
+@page
+def dashboard(request):
+    data = selectors.dashboard(actor=request.user)
+    for index, progress in enumerate(data["directives"]):
+        progress["chart"] = _unit_chart(f"directive-{index}", _("Acknowledged"), progress["units"])
+    for kind in ("campaigns", "levies"):
+        for index, progress in enumerate(data[kind]):
+            progress["chart"] = _unit_chart(f"{kind}-{index}", _("Done"), progress["units"])
+    scope = scope_for(request.user)
+    return render(
+        request, "duties/dashboard.html", data | {"can_issue": scope.is_admin or bool(scope.prefixes(MANAGE_AREAS))}
+    )
+
+
+# Directives -------------------------------------------------------------------------------------------------------
+
+
+@page
+def directive_create(request):
+    require_any(request.user, MANAGE_AREAS)
+    areas = selectors.areas_addressable(actor=request.user).order_by("path")[:500]
+    form = forms.DirectiveForm(
+        request.POST or None, areas=areas, initial={"effective_on": timezone.localdate(), "requires_ack": True}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        area = selectors.areas_addressable(actor=request.user).get(pk=data.pop("area"))
+        office = selectors.default_office(actor=request.user, area=area)
+        created = {}
+
+        def call():
+            if office is None:
+                raise DomainError("area", "No office of yours governs this area.")
+            created["directive"] = services.directive_issue(actor=request.user, office=office, area=area, **data)
+
+        if apply_service(form, call):
+            messages.success(request, _("The directive was issued."))
+            return redirect("duties:directive", created["directive"].pk)
+    return render(request, "duties/directive_form.html", {"form": form}, status=422 if form.errors else 200)
+
+
+@page
+def directive_detail(request, pk):
+    directive = selectors.directive_detail(actor=request.user, pk=pk)
+    progress = selectors.directive_progress(actor=request.user, directive=directive)
+    code = request.GET.get("unit")
+    if code:
+        unit = _unit_by_code(request.user, code)
+    else:
+        led = selectors.units_led(actor=request.user).filter(path__startswith=directive.area.path).order_by("path")
+        unit = led.first() if led.count() == 1 else None
+    households = selectors.directive_households(actor=request.user, directive=directive, unit=unit) if unit else []
+    households.sort(key=lambda row: (row.ack is not None, row.household.number))  # who still needs a knock first
+    own = selectors.own_households_addressed(actor=request.user, directive=directive)
+    context = {
+        "directive": directive,
+        "progress": progress,
+        "chart": _unit_chart("directive-progress", _("Acknowledged"), progress["units"]),
+        "unit": unit,
+        "households": households,
+        "missing": [row for row in households if row.ack is None],
+        "own": own,
+        "can_record": unit is not None and can(request.user, CHANGE, unit),
+    }
+    return render(request, "duties/directive_detail.html", context)
+
+
+@page
+@require_POST
+def directive_acknowledge(request, pk):
+    directive = selectors.directive_detail(actor=request.user, pk=pk)
+    household = selectors.get_one(registry.households_visible(actor=request.user), request.POST.get("household"))
+    _act(
+        request,
+        lambda: services.directive_acknowledge(actor=request.user, directive=directive, household=household),
+        success=_("Household %(number)s acknowledged the directive.") % {"number": household.number},
+    )
+    return _back(request, reverse("duties:directive", args=[directive.pk]))
+
+
+@page
+@require_POST
+def acknowledgement_confirm(request, pk):
+    ack = selectors.get_one(selectors.acknowledgements_visible(actor=request.user), pk)
+    stamp = {}
+
+    def call():
+        stamp["stamp"] = services.acknowledgement_confirm(actor=request.user, acknowledgement=ack)
+
+    if _act(request, call, success=_("Confirmed; a stamp was issued.")):
+        return redirect(f"/stamps/{stamp['stamp'].serial}/")
+    return _back(request, reverse("duties:directive", args=[ack.directive_id]))
+
+
+# Campaigns and levies ---------------------------------------------------------------------------------------------
+
+
+def _obligation_create(request, *, form_class, service, kind: str):
+    require_any(request.user, MANAGE_AREAS)
+    areas = selectors.areas_addressable(actor=request.user).order_by("path")[:500]
+    rules = selectors.rules_visible(actor=request.user)
+    today = timezone.localdate()
+    default_rule = rules.filter(code="equal").first()
+    initial = {"starts_on": today, "rule": default_rule.pk if default_rule else None}
+    form = form_class(request.POST or None, areas=areas, rules=rules, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        area = selectors.areas_addressable(actor=request.user).get(pk=data.pop("area"))
+        data["rule"] = rules.get(pk=data["rule"])
+        office = selectors.default_office(actor=request.user, area=area)
+        created = {}
+
+        def call():
+            if office is None:
+                raise DomainError("area", "No office of yours governs this area.")
+            created["obligation"] = service(actor=request.user, office=office, area=area, **data)
+
+        if apply_service(form, call):
+            messages.success(request, _("Created. Now set the quota of each unit."))
+            return redirect(f"duties:{kind}", created["obligation"].pk)
+    return render(
+        request, "duties/obligation_form.html", {"form": form, "kind": kind}, status=422 if form.errors else 200
+    )
+
+
+@page
+def campaign_create(request):
+    return _obligation_create(request, form_class=forms.CampaignForm, service=services.campaign_create, kind="campaign")
+
+
+@page
+def levy_create(request):
+    return _obligation_create(request, form_class=forms.LevyForm, service=services.levy_create, kind="levy")
+
+
+def _obligation_detail(request, obligation, kind: str):
+    user = request.user
+    manage_units = selectors.units_under(actor=user, area=obligation.area, action=MANAGE_AREAS)[:500]
+    quota_form = forms.QuotaForm(
+        request.POST if request.POST.get("form") == "quota" else None, units=manage_units, prefix="quota"
+    )
+    quota_units = selectors.quota_unit_ids(obligation)
+    session_units = selectors.units_under(actor=user, area=obligation.area, action=CHANGE, only=quota_units)
+    session_form = None
+    if isinstance(obligation, Campaign):
+        session_form = forms.SessionForm(
+            request.POST if request.POST.get("form") == "session" else None,
+            units=session_units,
+            prefix="session",
+            initial={"on": max(timezone.localdate(), obligation.starts_on)},
+        )
+    status = 200
+    if request.method == "POST":
+        require_any(user, CHANGE)
+        form = quota_form if request.POST.get("form") == "quota" else session_form
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            data = form.cleaned_data
+            unit = selectors.units_under(actor=user, area=obligation.area).get(pk=data.pop("unit"))
+            if form is quota_form:
+                call = lambda: services.quota_set(actor=user, obligation=obligation, unit=unit, **data)  # noqa: E731
+                done = _("The quota of %(unit)s was allocated to its households.") % {"unit": unit.code}
+            else:
+                call = lambda: services.session_create(actor=user, campaign=obligation, unit=unit, **data)  # noqa: E731
+                done = _("The session was scheduled.")
+            if apply_service(form, call):
+                messages.success(request, done)
+                return redirect(request.path)
+        status = 422
+    progress = selectors.obligation_progress(actor=user, obligation=obligation)
+    sessions = []
+    if isinstance(obligation, Campaign):
+        sessions = selectors.sessions_visible(actor=user).filter(campaign=obligation).order_by("on", "starts_at")[:100]
+    context = {
+        "obligation": obligation,
+        "kind": kind,
+        "progress": progress,
+        "chart": _unit_chart(f"{kind}-progress", _("Done"), progress["units"]),
+        "quota_form": quota_form if manage_units else None,
+        "session_form": session_form if session_units else None,
+        "sessions": sessions,
+        "is_campaign": isinstance(obligation, Campaign),
+    }
+    return render(request, "duties/obligation_detail.html", context, status=status)
+
+
+@page
+def campaign_detail(request, pk):
+    return _obligation_detail(request, selectors.campaign_detail(actor=request.user, pk=pk), "campaign")
+
+
+@page
+def levy_detail(request, pk):
+    return _obligation_detail(request, selectors.levy_detail(actor=request.user, pk=pk), "levy")
+
+
+def _obligation_unit(request, obligation, kind: str, code: str):
+    unit = _unit_by_code(request.user, code)
+    shares = list(selectors.shares_of(actor=request.user, obligation=obligation, unit=unit))
+    rows = [{"share": share, "explanation": selectors.share_explanation(share)} for share in shares]
+    context = {
+        "obligation": obligation,
+        "kind": kind,
+        "unit": unit,
+        "rows": rows,
+        "can_record": can(request.user, CHANGE, unit),
+        "sessions": selectors.sessions_visible(actor=request.user).filter(campaign=obligation, unit=unit)
+        if isinstance(obligation, Campaign)
+        else [],
+    }
+    return render(request, "duties/obligation_unit.html", context)
+
+
+@page
+def campaign_unit(request, pk, code):
+    return _obligation_unit(request, selectors.campaign_detail(actor=request.user, pk=pk), "campaign", code)
+
+
+@page
+def levy_unit(request, pk, code):
+    return _obligation_unit(request, selectors.levy_detail(actor=request.user, pk=pk), "levy", code)
+
+
+# Shares, deliveries, waivers --------------------------------------------------------------------------------------
+
+
+@page
+def share_detail(request, pk):
+    user = request.user
+    share = selectors.share_detail(actor=user, pk=pk)
+    obligation = share.quota.obligation
+    unit = share.quota.unit
+    can_record = can(user, CHANGE, unit)
+    is_own = share.household_id in scope_for(user).household_ids
+    delivery_form = waiver_form = None
+    if can_record and obligation.measure != Measure.PERSON_HOURS:
+        delivery_form = forms.DeliveryForm(
+            request.POST if request.POST.get("form") == "delivery" else None,
+            prefix="delivery",
+            initial={"measure": obligation.measure, "delivered_on": timezone.localdate()},
+        )
+    if can_record or is_own:
+        waiver_form = forms.WaiverForm(request.POST if request.POST.get("form") == "waiver" else None, prefix="waiver")
+    status = 200
+    if request.method == "POST":
+        form = {"delivery": delivery_form, "waiver": waiver_form}.get(request.POST.get("form"))
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            if form is delivery_form:
+                result = {}
+
+                def call():
+                    result["delivery"] = services.delivery_record(actor=user, share=share, **data)
+
+                if apply_service(form, call):
+                    messages.success(request, _("The delivery was recorded."))
+                    return redirect("duties:receipt", result["delivery"].pk)
+            elif apply_service(form, lambda: services.waiver_request(actor=user, share=share, **data)):
+                messages.success(request, _("The waiver request was sent to the office."))
+                return redirect(request.path)
+        status = 422
+    context = {
+        "share": share,
+        "obligation": obligation,
+        "kind": "campaign" if share.quota.campaign_id else "levy",
+        "explanation": selectors.share_explanation(share),
+        "can_record": can_record,
+        "can_decide": can(user, MANAGE_AREAS, unit),
+        "delivery_form": delivery_form,
+        "waiver_form": waiver_form,
+    }
+    return render(request, "duties/share_detail.html", context, status=status)
+
+
+@page
+@require_POST
+def share_confirm(request, pk):
+    share = selectors.share_detail(actor=request.user, pk=pk)
+    require_any(request.user, CHANGE)
+    stamp = {}
+
+    def call():
+        stamp["stamp"] = services.share_confirm(actor=request.user, share=share)
+
+    if _act(request, call, success=_("Confirmed; a stamp was issued.")):
+        return redirect(f"/stamps/{stamp['stamp'].serial}/")
+    return _back(request, reverse("duties:share", args=[share.pk]))
+
+
+@page
+def receipt(request, pk):
+    delivery = selectors.delivery_detail(actor=request.user, pk=pk)
+    share = delivery.share
+    return render(
+        request,
+        "duties/receipt.html",
+        {"delivery": delivery, "share": share, "obligation": share.quota.obligation, "unit": share.quota.unit},
+    )
+
+
+@page
+def waivers(request):
+    pending = selectors.waivers_to_decide(actor=request.user).order_by("requested_at")[:200]
+    recent = selectors.waivers_visible(actor=request.user).exclude(status=Waiver.Status.PENDING)[:50]
+    return render(request, "duties/waivers.html", {"pending": pending, "recent": recent})
+
+
+@page
+@require_POST
+def waiver_decide(request, pk):
+    waiver = selectors.get_one(selectors.waivers_visible(actor=request.user), pk)
+    require_any(request.user, MANAGE_AREAS)
+    approve = request.POST.get("decision") == "approve"
+    _act(
+        request,
+        lambda: services.waiver_decide(
+            actor=request.user, waiver=waiver, approve=approve, note=request.POST.get("note", "")
+        ),
+        success=_("Waiver approved.") if approve else _("Waiver rejected."),
+    )
+    return _back(request, reverse("duties:waivers"))
+
+
+# Sessions ---------------------------------------------------------------------------------------------------------
+
+
+@page
+def session_detail(request, pk):
+    session = selectors.session_detail(actor=request.user, pk=pk)
+    can_record = can(request.user, CHANGE, session.unit)
+    status = 200
+    if request.method == "POST":
+        require_any(request.user, CHANGE)
+        persons = request.POST.getlist("person")
+
+        def call():
+            services.session_attendance_set(actor=request.user, session=session, person_ids=persons)
+
+        if _act(request, call, success=_("The attendance sheet was saved.")):
+            return redirect(request.path)
+        status = 422
+    rows = selectors.session_sheet(actor=request.user, session=session)
+    context = {
+        "session": session,
+        "rows": rows,
+        "present": sum(1 for row in rows if row.attendance),
+        "can_record": can_record and session.on <= timezone.localdate(),
+        "is_future": session.on > timezone.localdate(),
+    }
+    return render(request, "duties/session_detail.html", context, status=status)
+
+
+# Exemptions -------------------------------------------------------------------------------------------------------
+
+
+@page
+def exemptions(request):
+    units = list(selectors.units_led(actor=request.user).order_by("path")[:200])
+    if not units:
+        raise PermissionDenied
+    code = request.GET.get("unit")
+    unit = _unit_by_code(request.user, code) if code else units[0]
+    if not can(request.user, CHANGE, unit):
+        raise PermissionDenied
+    persons = registry.persons_visible(actor=request.user).filter(household__unit=unit, status="resident")
+    form = forms.ExemptionForm(request.POST or None, persons=persons)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            person = persons.get(pk=data.pop("person"))
+            if apply_service(form, lambda: services.exemption_record(actor=request.user, person=person, **data)):
+                messages.success(request, _("The exemption was recorded."))
+                return redirect(f"{request.path}?unit={unit.code}")
+        status = 422
+    listed = selectors.exemptions_visible(actor=request.user).filter(person__household__unit=unit)
+    context = {"unit": unit, "units": units, "form": form, "exemptions": listed, "today": timezone.localdate()}
+    return render(request, "duties/exemptions.html", context, status=status)

@@ -1,0 +1,119 @@
+"""The public documents built from the database: the trust list, the status lists and the root public key, and a
+Verifier over the current ones for the API and the web pages. Nothing here needs a user: these are published."""
+
+import base64
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.utils import timezone
+
+from . import keyfiles
+from .models import SigningKey, Stamp
+from .offline import ROOT_KEY_FILE, STATUS_DIR, TRUST_LIST_FILE
+from .services import root_key_ensure
+from .trust import TrustedKey, build_status_list, build_trust_list, public_key_pem
+from .verify import Verifier
+
+
+def _root():
+    record = root_key_ensure()
+    return record, keyfiles.load_existing_key(record.key_name, expected_kid=record.kid)
+
+
+def root_public_key() -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(bytes.fromhex(root_key_ensure().public_key))
+
+
+def stamp_keys():
+    return SigningKey.objects.filter(purpose=SigningKey.Purpose.STAMP).select_related("office").order_by("kid")
+
+
+def trusted_key(key: SigningKey) -> TrustedKey:
+    return TrustedKey(
+        kid=key.kid,
+        public_key=bytes.fromhex(key.public_key),
+        office=key.office.code,
+        office_name=key.office.name_en or key.office.name_ko,
+        valid_from=key.valid_from,
+        valid_until=key.valid_until,
+        kinds=key.kind_list,
+    )
+
+
+def trust_list_document() -> bytes:
+    """Every office key, current or retired, with its validity; signed by the root key."""
+    _, root = _root()
+    return build_trust_list([trusted_key(key) for key in stamp_keys()], issued_at=timezone.now(), root_key=root)
+
+
+def status_list_document(kid: str) -> bytes | None:
+    """The revocation bits of every stamp signed by key `kid` so far; None if there is no such key."""
+    key = SigningKey.objects.filter(purpose=SigningKey.Purpose.STAMP, kid=kid).first()
+    if key is None:
+        return None
+    _, root = _root()
+    revoked = Stamp.objects.filter(signing_key=key, revoked_at__isnull=False).values_list("status_index", flat=True)
+    return build_status_list(
+        kid=key.kid,
+        version=key.status_version,
+        size=key.next_status_index,
+        revoked_indexes=list(revoked),
+        issued_at=timezone.now(),
+        root_key=root,
+    )
+
+
+def status_list_documents() -> dict[str, bytes]:
+    return {key.kid: status_list_document(key.kid) for key in stamp_keys()}
+
+
+class LiveStatusLists(Mapping):
+    """Status lists built from the database when asked for, so a server-side check builds only the one it needs."""
+
+    def __getitem__(self, kid: str) -> bytes:
+        document = status_list_document(kid)
+        if document is None:
+            raise KeyError(kid)
+        return document
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(stamp_keys().values_list("kid", flat=True))
+
+    def __len__(self) -> int:
+        return stamp_keys().count()
+
+
+def server_verifier() -> Verifier:
+    """A verifier over the current documents: the same offline checks, fed from the database."""
+    return Verifier(trust_list=trust_list_document(), status_lists=LiveStatusLists(), root_public_key=root_public_key())
+
+
+def export_documents(directory: Path) -> list[Path]:
+    """Write what an offline verifier needs into `directory`: trust list, status lists, pinned root public key."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / STATUS_DIR).mkdir(exist_ok=True)
+    written = []
+    path = directory / ROOT_KEY_FILE
+    path.write_bytes(public_key_pem(root_public_key()))
+    written.append(path)
+    path = directory / TRUST_LIST_FILE
+    path.write_bytes(trust_list_document())
+    written.append(path)
+    for kid, document in status_list_documents().items():
+        path = directory / STATUS_DIR / f"{kid}.cose"
+        path.write_bytes(document)
+        written.append(path)
+    return written
+
+
+def verifier_bundle() -> dict:
+    """What the browser verifier embeds: the pinned root key and the current signed documents, as hex/base64."""
+    return {
+        "root_key": root_key_ensure().public_key,
+        "trust_list": base64.b64encode(trust_list_document()).decode("ascii"),
+        "status_lists": {
+            kid: base64.b64encode(document).decode("ascii") for kid, document in status_list_documents().items()
+        },
+        "built_at": timezone.now().isoformat(timespec="seconds"),
+    }

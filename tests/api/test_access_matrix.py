@@ -1,0 +1,310 @@
+"""The same access cases for every endpoint, in the manner of NetBox's generic view tests.
+
+Each endpoint is described once (how to address side "a", unit HS-A1 around resident-a1's household, and side
+"b", unit HS-B1); the expected answer follows from the role and the side:
+
+- anonymous: 401 everywhere;
+- admin: everything works on both sides;
+- officer-a (district HS-A) and leader-a1 (unit HS-A1): side a works, side b is a 404, and a body naming side b's
+  unit or household is a 422 naming the field; the leader may not change the area tree (403);
+- auditor (the city, read-only): reads work on both sides, every write is a 403;
+- resident-a1: reads their own household's records only (areas not at all), everything else is a 404, and any
+  write they could address is a 403.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.utils import timezone
+
+from inminban.audit.models import AuditEntry
+from inminban.registry.models import Membership
+
+from .conftest import Side, call, counts, error_fields
+
+ROLES = ["admin", "officer-a", "leader-a1", "auditor", "resident-a1"]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    method: str
+    kind: str  # "read", "write" (to an object in the path) or "create" (no object in the path)
+    path: Callable[[Side], str]
+    body: Callable[[Side], dict] | None = None
+    ok: int = 200
+    reference: str = ""  # for creates: the body field that names the side's unit or household
+    manages_areas: bool = False  # writes to the area tree: officers and admins only
+    household_record: bool = True  # a record of a household, which its resident may read
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _membership_in_past(side: Side) -> dict:
+    current = Membership.objects.get(person=side.person, until__isnull=True)
+    return {
+        "household": side.other_household.pk,
+        "person": side.person.pk,
+        "relation": "lodger",
+        "since": side.person.birth_date.isoformat(),
+        "until": current.since.isoformat(),
+    }
+
+
+ENDPOINTS = [
+    # Areas
+    Endpoint("area detail", "GET", "read", lambda s: f"/areas/{s.unit.code}", household_record=False),
+    Endpoint(
+        "area rename",
+        "PATCH",
+        "write",
+        lambda s: f"/areas/{s.unit.code}",
+        lambda s: {"name_en": "Renamed unit"},
+        manages_areas=True,
+        household_record=False,
+    ),
+    Endpoint(
+        "area create",
+        "POST",
+        "create",
+        lambda s: "/areas",
+        lambda s: {"parent": s.district.code, "level": "unit", "code": f"{s.district.code}9", "name_en": "Unit 9"},
+        ok=201,
+        reference="parent",
+        manages_areas=True,
+    ),
+    # Dwellings
+    Endpoint("dwelling detail", "GET", "read", lambda s: f"/dwellings/{s.dwelling.pk}"),
+    Endpoint(
+        "dwelling update",
+        "PATCH",
+        "write",
+        lambda s: f"/dwellings/{s.dwelling.pk}",
+        lambda s: {"address": "고친거리 9"},
+    ),
+    Endpoint(
+        "dwelling create",
+        "POST",
+        "create",
+        lambda s: "/dwellings",
+        lambda s: {"unit": s.unit.code, "address": "새거리 3", "kind": "row", "floor_area_m2": 60},
+        ok=201,
+        reference="unit",
+    ),
+    # Households
+    Endpoint("household detail", "GET", "read", lambda s: f"/households/{s.household.pk}"),
+    Endpoint("household members", "GET", "read", lambda s: f"/households/{s.household.pk}/members?on=2025-01-01"),
+    Endpoint(
+        "household set head",
+        "PATCH",
+        "write",
+        lambda s: f"/households/{s.household.pk}",
+        lambda s: {"head": s.person.pk},
+    ),
+    Endpoint(
+        "household move",
+        "POST",
+        "write",
+        lambda s: f"/households/{s.household.pk}/move",
+        lambda s: {"dwelling": s.spare_dwelling.pk, "on": "2025-01-01"},
+        ok=201,
+    ),
+    Endpoint(
+        "household create",
+        "POST",
+        "create",
+        lambda s: "/households",
+        lambda s: {"unit": s.unit.code, "number": f"{s.unit.code}-T01", "registered_on": "2024-01-01"},
+        ok=201,
+        reference="unit",
+    ),
+    # Persons
+    Endpoint("person detail", "GET", "read", lambda s: f"/persons/{s.person.pk}"),
+    Endpoint("person occupations", "GET", "read", lambda s: f"/persons/{s.person.pk}/occupations"),
+    Endpoint("person incomes", "GET", "read", lambda s: f"/persons/{s.person.pk}/incomes"),
+    Endpoint(
+        "person update", "PATCH", "write", lambda s: f"/persons/{s.person.pk}", lambda s: {"given_name": "새이름"}
+    ),
+    Endpoint(
+        "person new job",
+        "POST",
+        "write",
+        lambda s: f"/persons/{s.person.pk}/occupations",
+        lambda s: {"workplace": "혜산 방직공장", "job_title": "기사", "since": s.occupation_since.isoformat()},
+        ok=201,
+    ),
+    Endpoint(
+        "person declare income",
+        "POST",
+        "write",
+        lambda s: f"/persons/{s.person.pk}/incomes",
+        lambda s: {"amount": "3500.50", "currency": "KPW", "period": "month", "since": "2025-01-01"},
+        ok=201,
+    ),
+    Endpoint(
+        "person move",
+        "POST",
+        "write",
+        lambda s: f"/persons/{s.person.pk}/move",
+        lambda s: {"household": s.other_household.pk, "relation": "lodger", "on": "2025-01-01"},
+        ok=201,
+    ),
+    Endpoint(
+        "person leave",
+        "POST",
+        "write",
+        lambda s: f"/persons/{s.person.pk}/leave",
+        lambda s: {"on": timezone.localdate().isoformat(), "status": "moved_away"},
+    ),
+    Endpoint(
+        "person create",
+        "POST",
+        "create",
+        lambda s: "/persons",
+        lambda s: {
+            "household": s.household.pk,
+            "family_name": "김",
+            "given_name": "아기",
+            "birth_date": "2025-02-01",
+            "sex": "F",
+            "relation": "grandchild",
+            "since": "2025-02-01",
+        },
+        ok=201,
+        reference="household",
+    ),
+    # Memberships
+    Endpoint("membership detail", "GET", "read", lambda s: f"/memberships/{s.membership.pk}"),
+    Endpoint(
+        "membership update",
+        "PATCH",
+        "write",
+        lambda s: f"/memberships/{s.membership.pk}",
+        lambda s: {"relation": s.membership.relation},
+    ),
+    Endpoint(
+        "membership create",
+        "POST",
+        "create",
+        lambda s: "/memberships",
+        _membership_in_past,
+        ok=201,
+        reference="household",
+    ),
+    # Moves (recorded through the move endpoints above)
+    Endpoint("move detail", "GET", "read", lambda s: f"/moves/{s.move.pk}"),
+]
+
+
+def expected(endpoint: Endpoint, role: str, side: str) -> int:
+    if role == "admin":
+        return endpoint.ok
+    if role == "auditor":
+        return endpoint.ok if endpoint.kind == "read" else 403
+    if role == "resident-a1":
+        if endpoint.kind == "create":
+            return 403
+        if side == "b" or not endpoint.household_record:
+            return 404
+        return endpoint.ok if endpoint.kind == "read" else 403
+    # officer-a and leader-a1
+    if role == "leader-a1" and endpoint.manages_areas:
+        if endpoint.kind == "create":
+            return 403
+        return 404 if side == "b" else 403
+    if side == "b":
+        return 422 if endpoint.kind == "create" else 404
+    return endpoint.ok
+
+
+CASES = [
+    pytest.param(endpoint, role, side, id=f"{endpoint}-{role}-{side}")
+    for endpoint in ENDPOINTS
+    for role in ROLES
+    for side in ("a", "b")
+]
+
+
+@pytest.mark.parametrize("endpoint, role, side", CASES)
+def test_access(endpoint: Endpoint, role: str, side: str, world, client_for):
+    target = world[side]
+    before = counts()
+    audit_before = AuditEntry.objects.count()
+    body = endpoint.body(target) if endpoint.body else None
+    response = call(client_for(role), endpoint.method, endpoint.path(target), body)
+    want = expected(endpoint, role, side)
+    assert response.status_code == want, response.content
+    if want >= 400:
+        fields = error_fields(response)
+        assert counts() == before, "a refused request changed the database"
+        if want == 422:
+            assert endpoint.reference in fields, fields
+    elif endpoint.kind != "read":
+        assert AuditEntry.objects.count() > audit_before, "a write left no audit entry"
+        assert AuditEntry.objects.order_by("-seq").first().actor_name == role
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
+def test_anonymous_gets_401(endpoint: Endpoint, world, client_for):
+    before = counts()
+    body = endpoint.body(world["a"]) if endpoint.body else None
+    response = call(client_for(None), endpoint.method, endpoint.path(world["a"]), body)
+    assert response.status_code == 401
+    assert response.json()["error"] == "unauthenticated"
+    assert counts() == before
+
+
+LISTS = ["/areas", "/dwellings", "/households", "/persons", "/memberships", "/moves"]
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_anonymous_list_gets_401(path, client_for):
+    assert call(client_for(None), "GET", path).status_code == 401
+
+
+def _units_of(path: str, item: dict, household_units: dict[int, str]) -> set[str]:
+    if path == "/areas":
+        return {item["code"]}
+    if path in ("/dwellings", "/households"):
+        return {item["unit"]}
+    if path == "/moves":
+        return {item["from_unit"], item["to_unit"]}
+    return {household_units[item["household"]]}
+
+
+def _households_of(path: str, item: dict, world) -> set:
+    if path == "/households":
+        return {item["id"]}
+    if path == "/dwellings":
+        return {"own dwelling"} if item["id"] == world["a"].dwelling.pk else {item["id"]}
+    return {item.get("household")}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("path", LISTS)
+def test_lists_hold_only_what_the_role_may_see(path, role, world, client_for):
+    from inminban.registry.models import Household
+
+    household_units = dict(Household.objects.values_list("pk", "unit__code"))
+    response = call(client_for(role), "GET", f"{path}?limit=500")
+    assert response.status_code == 200
+    page = response.json()
+    assert page["count"] == len(page["items"])
+    units = set().union(*(_units_of(path, item, household_units) for item in page["items"]))
+    if role == "resident-a1":
+        own = world["a"].household.pk
+        if path == "/areas":
+            assert page["items"] == []
+        else:
+            assert page["items"], "the resident sees their own household's records"
+            households = set().union(*(_households_of(path, item, world) for item in page["items"]))
+            assert households == ({"own dwelling"} if path == "/dwellings" else {own})
+    elif role == "leader-a1":
+        assert units == {"HS-A1"}
+    elif role == "officer-a":
+        assert units and all(code.startswith("HS-A") for code in units)
+        assert "HS-A2" in units or path == "/moves"
+    else:  # admin, auditor: the whole city
+        assert {"HS-A1", "HS-B1"} <= units
