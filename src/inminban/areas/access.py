@@ -8,6 +8,7 @@ one (NotVisible, a 404); an object in view but not in reach of the action is Not
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 
@@ -96,6 +97,17 @@ def forget_scope(actor) -> None:
         del actor._inminban_scope
 
 
+def subtree_q(path_field: str, prefix: str) -> Q:
+    """Rows whose area path lies under `prefix` (which ends with '/').
+
+    On SQLite a LIKE never uses an index (unless case-insensitive), so the subtree becomes the equivalent byte range
+    [prefix, prefix with its final '/' replaced by '0'), which is an index search. PostgreSQL keeps LIKE, served by
+    the varchar_pattern_ops index; a range there would depend on the collation."""
+    if connection.vendor == "sqlite":
+        return Q(**{f"{path_field}__gte": prefix, f"{path_field}__lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)})
+    return Q(**{f"{path_field}__startswith": prefix})
+
+
 def _scope_q(model: type[Model], scope: Scope, action: str) -> Q | None:
     """A filter for what `scope` may do with rows of `model`; None means everything."""
     if scope.is_admin:
@@ -108,7 +120,7 @@ def _scope_q(model: type[Model], scope: Scope, action: str) -> Q | None:
     for area_lookup in area_lookups:
         path_field = f"{area_lookup}__path" if area_lookup else "path"
         for prefix in scope.prefixes(action):
-            q |= Q(**{f"{path_field}__startswith": prefix})
+            q |= subtree_q(path_field, prefix)
     household_lookup = getattr(model, "scope_household_lookup", None)
     if action == VIEW and scope.household_ids and household_lookup is not None:
         q |= Q(**{f"{household_lookup}__in": scope.household_ids})

@@ -5,14 +5,14 @@ from datetime import date
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .access import VIEW, restrict, scope_for
+from .access import VIEW, restrict, scope_for, subtree_q
 from .models import Area, AreaLevel, Office, Role, RoleAssignment
 
 
 def areas_visible(*, actor, within: Area | None = None, level: str | None = None) -> QuerySet[Area]:
     areas = restrict(Area.objects.select_related("level", "parent"), actor, VIEW)
     if within is not None:
-        areas = areas.filter(path__startswith=within.path)
+        areas = areas.filter(subtree_q("path", within.path))
     if level:
         areas = areas.filter(level__code=level)
     return areas

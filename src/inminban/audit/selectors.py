@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from inminban.areas.access import AUDIT, VIEW, require_household, scope_for
+from inminban.areas.access import AUDIT, VIEW, require_household, scope_for, subtree_q
 from inminban.areas.models import Area
 from inminban.common.errors import NotVisible
 
@@ -49,12 +49,12 @@ def audit_entries_visible(
     if not scope.is_admin:
         q = Q(pk__in=[])
         for prefix in scope.prefixes(AUDIT):
-            q |= Q(area_path__startswith=prefix)
+            q |= subtree_q("area_path", prefix)
         entries = entries.filter(q)
     if area is not None:
         if not scope.allows_area(AUDIT, area):
             raise NotVisible(f"area {area.code} not found")
-        entries = entries.filter(area_path__startswith=area.path)
+        entries = entries.filter(subtree_q("area_path", area.path))
     if action:
         entries = entries.filter(action__startswith=action)
     if actor_name:

@@ -27,7 +27,7 @@ from inminban.api.schemas import (
     object_in_scope,
     text,
 )
-from inminban.areas.access import CHANGE, MANAGE_AREAS, require_any
+from inminban.areas.access import CHANGE, MANAGE_AREAS, require_any, subtree_q
 from inminban.common.errors import DomainError
 from inminban.registry import selectors as registry_selectors
 
@@ -677,7 +677,7 @@ def list_directives(request, filters: Query[DirectiveFilters]):
     directives = selectors.directives_visible(actor=request.user).prefetch_related("attachments")
     if filters.area:
         area = area_in_scope(request.user, filters.area, field="area")
-        directives = directives.filter(area__path__startswith=area.path)
+        directives = directives.filter(subtree_q("area__path", area.path))
     if filters.active:
         directives = selectors.active_directives(directives)
     return paginate(directives, filters)

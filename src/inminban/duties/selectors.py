@@ -12,7 +12,16 @@ from decimal import Decimal
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
-from inminban.areas.access import CHANGE, MANAGE_AREAS, VIEW, get_visible, require_household, restrict, scope_for
+from inminban.areas.access import (
+    CHANGE,
+    MANAGE_AREAS,
+    VIEW,
+    get_visible,
+    require_household,
+    restrict,
+    scope_for,
+    subtree_q,
+)
 from inminban.areas.models import Area, Office
 from inminban.common.errors import NotVisible
 from inminban.registry.models import Household, Membership
@@ -53,7 +62,7 @@ def _addressed_q(actor, area_field: str = "area") -> Q | None:
     q = Q(pk__in=[])
     paths = list(scope.prefixes(VIEW))
     for prefix in paths:
-        q |= Q(**{f"{area_field}__path__startswith": prefix})
+        q |= subtree_q(f"{area_field}__path", prefix)
     if scope.household_ids:
         paths += list(Household.objects.filter(pk__in=scope.household_ids).values_list("unit__path", flat=True))
     ancestors = sorted({ancestor for path in paths for ancestor in ancestor_paths(path)})

@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from inminban.areas.access import CHANGE, MANAGE_AREAS, can, require_any, scope_for
+from inminban.areas.access import CHANGE, MANAGE_AREAS, can, require_any, scope_for, subtree_q
 from inminban.areas.models import Area
 from inminban.areas.selectors import areas_visible
 from inminban.common.errors import DomainError, NotPermitted, NotVisible
@@ -145,7 +145,7 @@ def directive_detail(request, pk):
     if code:
         unit = _unit_by_code(request.user, code)
     else:
-        led = selectors.units_led(actor=request.user).filter(path__startswith=directive.area.path).order_by("path")
+        led = selectors.units_led(actor=request.user).filter(subtree_q("path", directive.area.path)).order_by("path")
         unit = led.first() if led.count() == 1 else None
     households = selectors.directive_households(actor=request.user, directive=directive, unit=unit) if unit else []
     households.sort(key=lambda row: (row.ack is not None, row.household.number))  # who still needs a knock first

@@ -6,7 +6,7 @@ from django.db.models import Count, F, Func, OuterRef, Prefetch, Q, QuerySet, Su
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from inminban.areas.access import VIEW, get_visible, restrict
+from inminban.areas.access import VIEW, get_visible, restrict, subtree_q
 from inminban.areas.models import Area
 from inminban.areas.selectors import areas_visible
 from inminban.audit.services import access_record
@@ -39,8 +39,8 @@ def households_in_area(*, actor, area: Area, on: date | None = None) -> QuerySet
     """Households anywhere under `area` (a district, a city) on a date (default: now)."""
     households = households_visible(actor=actor)
     if on is None:
-        return households.filter(unit__path__startswith=area.path)
-    residences = Residence.objects.current_on(on).filter(unit__path__startswith=area.path)
+        return households.filter(subtree_q("unit__path", area.path))
+    residences = Residence.objects.current_on(on).filter(subtree_q("unit__path", area.path))
     return households.filter(pk__in=residences.values("household_id"))
 
 
@@ -106,14 +106,14 @@ def moves_visible(*, actor) -> QuerySet[Move]:
 
 def _residences_on(on: date, area: Area | None):
     residences = Residence.objects.current_on(on)
-    return residences.filter(unit__path__startswith=area.path) if area is not None else residences
+    return residences.filter(subtree_q("unit__path", area.path)) if area is not None else residences
 
 
 def dwelling_list(*, actor, area: Area | None = None, on: date | None = None) -> QuerySet[Dwelling]:
     """Dwellings under `area`; with `on`, only those a household lived in that day (dwellings carry no dates)."""
     dwellings = dwellings_visible(actor=actor)
     if area is not None:
-        dwellings = dwellings.filter(unit__path__startswith=area.path)
+        dwellings = dwellings.filter(subtree_q("unit__path", area.path))
     if on is not None:
         dwellings = dwellings.filter(pk__in=_residences_on(on, None).values("dwelling_id"))
     return dwellings
@@ -124,7 +124,7 @@ def household_list(*, actor, area: Area | None = None, on: date | None = None) -
     households = households_visible(actor=actor)
     if on is not None:
         return households.filter(pk__in=_residences_on(on, area).values("household_id"))
-    return households.filter(unit__path__startswith=area.path) if area is not None else households
+    return households.filter(subtree_q("unit__path", area.path)) if area is not None else households
 
 
 def person_list(*, actor, area: Area | None = None, on: date | None = None) -> QuerySet[Person]:
@@ -136,7 +136,7 @@ def person_list(*, actor, area: Area | None = None, on: date | None = None) -> Q
         if area is not None:
             members = members.filter(household__in=_residences_on(on, area).values("household_id"))
         return persons.filter(pk__in=members.values("person_id"))
-    return persons.filter(household__unit__path__startswith=area.path) if area is not None else persons
+    return persons.filter(subtree_q("household__unit__path", area.path)) if area is not None else persons
 
 
 def membership_list(*, actor, area: Area | None = None, on: date | None = None) -> QuerySet[Membership]:
@@ -147,14 +147,14 @@ def membership_list(*, actor, area: Area | None = None, on: date | None = None) 
         if area is not None:
             memberships = memberships.filter(household__in=_residences_on(on, area).values("household_id"))
         return memberships
-    return memberships.filter(household__unit__path__startswith=area.path) if area is not None else memberships
+    return memberships.filter(subtree_q("household__unit__path", area.path)) if area is not None else memberships
 
 
 def move_list(*, actor, area: Area | None = None, on: date | None = None) -> QuerySet[Move]:
     """Moves out of or into `area`; with `on`, those made on or before that day."""
     moves = moves_visible(actor=actor)
     if area is not None:
-        moves = moves.filter(Q(from_unit__path__startswith=area.path) | Q(to_unit__path__startswith=area.path))
+        moves = moves.filter(subtree_q("from_unit__path", area.path) | subtree_q("to_unit__path", area.path))
     return moves.filter(on__lte=on) if on is not None else moves
 
 
@@ -195,7 +195,7 @@ def area_totals(*, actor, area: Area) -> dict[str, int]:
     members = restrict(Membership.objects, actor, VIEW).current_on(timezone.localdate())
     return {
         "households": households_in_area(actor=actor, area=area).filter(dissolved_on__isnull=True).count(),
-        "persons": members.filter(household__unit__path__startswith=area.path).count(),
+        "persons": members.filter(subtree_q("household__unit__path", area.path)).count(),
     }
 
 
@@ -229,7 +229,9 @@ def age_group_counts(*, actor, area: Area, groups=AGE_GROUPS) -> list[tuple[int,
     """Current members of households under `area` by age group: [(from age, to age, persons)], one query."""
     today = timezone.localdate()
     members = (
-        restrict(Membership.objects, actor, VIEW).current_on(today).filter(household__unit__path__startswith=area.path)
+        restrict(Membership.objects, actor, VIEW)
+        .current_on(today)
+        .filter(subtree_q("household__unit__path", area.path))
     )
     counts = {}
     for index, (low, high) in enumerate(groups):

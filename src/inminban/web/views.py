@@ -28,6 +28,7 @@ from inminban.audit.selectors import (
 )
 from inminban.audit.services import audit_verify
 from inminban.common.errors import DomainError, NotPermitted, NotVisible
+from inminban.duties.selectors import household_duties
 from inminban.registry import selectors as registry
 from inminban.registry import services
 
@@ -190,6 +191,7 @@ def household(request, pk):
         "memberships": list(history["memberships"]),
         "moves": list(history["moves"]),
         "audit_entries": list(household_audit_entries(actor=actor, household=household)[:HISTORY_LIMIT]),
+        "household_duties": household_duties(actor=actor, household=household),
         "forms": page_forms,
         "can_change": can(actor, CHANGE, household.unit),
         "today": timezone.localdate(),
@@ -436,6 +438,7 @@ def my_household(request):
         # The resident's own visits would bury everyone else's: they are left out.
         "reads": list(access_log_for_household(actor=actor, household=household).exclude(actor=actor)[:HISTORY_LIMIT]),
         "changes": list(household_audit_entries(actor=actor, household=household)[:HISTORY_LIMIT]),
+        "household_duties": household_duties(actor=actor, household=household),
         "today": timezone.localdate(),
     }
     return render(request, "web/my_household.html", context)

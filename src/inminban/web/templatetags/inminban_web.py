@@ -140,6 +140,10 @@ def nav_links(context) -> list[tuple[str, str, bool]]:
         links.append((_("Home"), start))
     if Role.RESIDENT in scope.roles:
         links.append((_("My household"), reverse("web:my-household")))
+    if Role.LEADER in scope.roles:
+        links.append((_("Today"), reverse("duties:day")))
+    if scope.is_admin or Role.OFFICER in scope.roles or Role.AUDITOR in scope.roles:
+        links.append((_("Duties"), reverse("duties:dashboard")))
     if scope.is_admin or scope.prefixes(AUDIT):
         links.append((_("Audit log"), reverse("web:audit")))
     seen, unique = set(), []

@@ -2,6 +2,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from inminban.synth.demo import CAST, DEMO_PASSWORD, build_demo, demo_exists
+from inminban.synth.demo_duties import build_demo_duties
 
 
 class Command(BaseCommand):
@@ -19,6 +20,9 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Creating the demo district (2 districts, 12 units, 300 households)…")
             build_demo()
+        # Duties are added separately so a demo from an earlier version gains them too (idempotent).
+        if build_demo_duties(build_demo()):
+            self.stdout.write("Added the demo directive, campaigns, levy and stamps.")
         self.stdout.write("")
         self.stdout.write(f"Open http://{host}:{port}/ and log in with one of these (password: {DEMO_PASSWORD}):")
         for username, role in zip(
