@@ -105,3 +105,13 @@ def test_anonymous_retry_is_still_a_401(client_for):
     response = call(client_for(None), "POST", "/dwellings", _dwelling(), **KEY)
     assert response.status_code == 401
     assert not IdempotencyRecord.objects.exists()
+
+
+def test_key_with_control_characters_is_refused_before_anything_is_written(token_for):
+    client = token_for("leader-a1")
+    before = counts()
+    response = call(client, "POST", "/dwellings", _dwelling(), **{"Idempotency-Key": "retry\x01one"})
+    assert response.status_code == 400
+    assert "Idempotency-Key" in error_fields(response)
+    assert counts() == before
+    assert not IdempotencyRecord.objects.exists()

@@ -94,3 +94,12 @@ def test_area_create_rejects_bad_input(cast, code, level, field):
         )
     assert error.value.field == field
     assert (Area.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_resident_sees_their_dwelling_once_even_when_two_households_share_it(cast):
+    from inminban.registry.models import Dwelling
+
+    resident = cast["resident-a1"]
+    own = RoleAssignment.objects.get(user=resident).person.household
+    Household.objects.create(unit=own.unit, dwelling=own.dwelling, number="SHARED-1", registered_on=date(2020, 1, 1))
+    assert list(restrict(Dwelling.objects.all(), resident, VIEW)) == [own.dwelling]

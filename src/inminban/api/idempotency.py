@@ -30,12 +30,12 @@ class IdempotencyMiddleware:
         key = request.headers.get(HEADER)
         if not key or request.method not in WRITE_METHODS or not request.path.startswith("/api/"):
             return self.get_response(request)
-        if len(key) > 128:
+        if len(key) > 128 or not key.isascii() or not key.isprintable():
             return JsonResponse(
                 {
                     "error": "invalid",
-                    "detail": "Idempotency-Key is too long.",
-                    "fields": {HEADER: ["At most 128 characters."]},
+                    "detail": "Idempotency-Key must be at most 128 printable ASCII characters.",
+                    "fields": {HEADER: ["At most 128 printable ASCII characters."]},
                 },
                 status=400,
             )

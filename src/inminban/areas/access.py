@@ -123,7 +123,9 @@ def _scope_q(model: type[Model], scope: Scope, action: str) -> Q | None:
             q |= subtree_q(path_field, prefix)
     household_lookup = getattr(model, "scope_household_lookup", None)
     if action == VIEW and scope.household_ids and household_lookup is not None:
-        q |= Q(**{f"{household_lookup}__in": scope.household_ids})
+        # A subquery, not a join: a join through a reverse relation (dwelling -> households) would repeat rows.
+        own = model.objects.filter(**{f"{household_lookup}__in": scope.household_ids}).values("pk")
+        q |= Q(pk__in=own)
     return q
 
 

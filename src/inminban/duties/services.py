@@ -385,7 +385,7 @@ def acknowledgement_confirm(*, actor: User, acknowledgement: DirectiveAcknowledg
         duty_ref=directive.ref,
         duty_title=(directive.title_ko or directive.title_en)[:120],
         quantity=Decimal("1"),
-        measure="acknowledgement",
+        measure="",  # the duty kind already says "acknowledged"; every character counts in the QR code
         period_start=directive.effective_on,
         period_end=directive.due_on or directive.effective_on,
     )
