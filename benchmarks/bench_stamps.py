@@ -120,7 +120,7 @@ def run() -> None:
     typical = codec.encode_stamp(typical_claims(0, now), key, kid)
     korean = codec.encode_stamp(typical_claims(0, now, duty_title="거리 청소", measure="시간", person=48213), key, kid)
     longest_title = codec.encode_stamp(
-        typical_claims(0, now, duty_title="가" * codec.TITLE_IN_STAMP, person=48213), key, kid
+        typical_claims(0, now, duty_title="겨울철 화재 예방: 난로와 굴뚝 점검 및 소화기 확인", person=48213), key, kid
     )
 
     table = Table(title=f"Stamps: {STAMPS} per round, best of {ROUNDS} interleaved rounds")
@@ -150,7 +150,7 @@ def run() -> None:
     for label, text in (
         ("typical: household, labour campaign, English title", typical),
         ("person stamp, Korean title and measure", korean),
-        (f"person stamp, longest title ({codec.TITLE_IN_STAMP} Hangul)", longest_title),
+        (f"person stamp, longest title ({codec.TITLE_BYTES_IN_STAMP} bytes kept)", longest_title),
     ):
         target = f"< {TARGET_LENGTH} " + ("met" if len(text) < TARGET_LENGTH else "[red]MISSED[/red]")
         sizes.add_row(

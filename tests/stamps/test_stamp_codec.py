@@ -52,7 +52,17 @@ def test_korean_title_and_person_still_under_300_characters():
 def test_long_title_is_cut_in_the_stamp_only():
     claims = typical_claims(duty_title="가" * 100)
     _, decoded = codec.decode_stamp(codec.encode_stamp(claims, KEY, KID))
-    assert decoded.duty_title == "가" * codec.TITLE_IN_STAMP
+    assert decoded.duty_title == "가" * 12  # 36 bytes of UTF-8, cut between characters
+
+
+def test_title_length_no_longer_grows_the_stamp_past_the_clip():
+    title = "겨울철 화재 예방: 난로와 굴뚝 점검" * 3
+    clipped = codec.clip_title(title)
+    assert title.startswith(clipped) and len(clipped.encode()) <= codec.TITLE_BYTES_IN_STAMP < len(title.encode())
+    long = codec.encode_stamp(typical_claims(duty_kind="directive", duty_title=title, measure=""), KEY, KID)
+    short = codec.encode_stamp(typical_claims(duty_kind="directive", duty_title=clipped, measure=""), KEY, KID)
+    assert len(long) == len(short)
+    assert codec.decode_stamp(long)[1].duty_title == clipped
 
 
 def test_compression_only_when_it_shrinks():
@@ -118,7 +128,9 @@ claims_strategy = st.builds(
     household=st.text(max_size=32),
     duty_kind=st.sampled_from(codec.DUTY_KINDS),
     duty_ref=st.text(max_size=64),
-    duty_title=st.text(max_size=codec.TITLE_IN_STAMP),
+    duty_title=st.text(max_size=codec.TITLE_BYTES_IN_STAMP).filter(
+        lambda t: len(t.encode()) <= codec.TITLE_BYTES_IN_STAMP
+    ),
     quantity=st.decimals(min_value=0, max_value=10**9 - 1, places=3, allow_nan=False, allow_infinity=False),
     measure=st.text(max_size=32),
     period_start=st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 1, 1)),

@@ -26,7 +26,15 @@ PREFIX = "INB1"
 PREFIX_COMPRESSED = "INB1Z"
 KNOWN_PREFIXES = (PREFIX, PREFIX_COMPRESSED)
 MAX_TEXT_LENGTH = 4000  # a QR code holds at most 4296 alphanumeric characters
-TITLE_IN_STAMP = 32  # characters of the duty title carried in the stamp; the full title stays in the database
+# UTF-8 bytes of the duty title carried in the stamp (12 Hangul or 36 Latin letters): enough to recognise the duty,
+# small enough that every stamp stays under 300 Base45 characters. The full title stays in the database.
+TITLE_BYTES_IN_STAMP = 36
+
+
+def clip_title(title: str) -> str:
+    """The longest prefix of `title` that fits TITLE_BYTES_IN_STAMP bytes, cut between characters."""
+    return title.encode()[:TITLE_BYTES_IN_STAMP].decode(errors="ignore")
+
 
 DUTY_KINDS = ("labour", "levy", "directive")
 _KIND_CODES = {kind: index + 1 for index, kind in enumerate(DUTY_KINDS)}
@@ -126,7 +134,7 @@ def claims_to_map(claims: Claims) -> dict:
         K_HOUSEHOLD: claims.household,
         K_DUTY_KIND: _KIND_CODES[claims.duty_kind],
         K_DUTY_REF: claims.duty_ref,
-        K_DUTY_TITLE: claims.duty_title[:TITLE_IN_STAMP],
+        K_DUTY_TITLE: clip_title(claims.duty_title),
         K_QUANTITY: _quantity_value(claims.quantity),
         K_PERIOD_START: (claims.period_start - EPOCH_DAY).days,
         K_PERIOD_END: (claims.period_end - EPOCH_DAY).days,
