@@ -342,3 +342,33 @@ def test_allocation_costs_the_same_queries_however_many_households(make_campaign
             since=today,
         )
     assert queries_for_new_quota() == before
+
+
+def test_exemption_reason_never_reaches_the_household_history(cast, unit_a1):
+    from django.utils import timezone
+
+    from inminban.duties import services as duty_services
+
+    member = Membership.objects.filter(household__unit=unit_a1, until=None).first().person
+    duty_services.exemption_record(
+        actor=cast["leader-a1"], person=member, reason="disability", since=timezone.localdate()
+    )
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert entry.action == "exemption.record"
+    assert entry.household_id is None
+    assert "disability" not in str(entry.after) and "reason" not in entry.after
+
+
+@pytest.mark.parametrize("which", ["other_unit", "unknown", "huge"])
+def test_sheet_does_not_tell_apart_other_units_persons_from_unknown_ids(
+    make_campaign, make_session, cast, unit_a1, unit_b1, nothing_written, which
+):
+    campaign = make_campaign(unit_a1)
+    services.quota_set(actor=cast["officer-a"], obligation=campaign, unit=unit_a1, quantity="16")
+    session = make_session(campaign, unit_a1)
+    outsider = Person.objects.filter(household__unit=unit_b1).first()
+    person_id = {"other_unit": outsider.pk, "unknown": 10**9, "huge": 10**22}[which]
+    with nothing_written(), pytest.raises(DomainError) as error:
+        services.session_attendance_set(actor=cast["leader-a1"], session=session, person_ids=[person_id])
+    assert error.value.field == "person"
+    assert outsider.given_name not in error.value.message

@@ -20,6 +20,7 @@ from inminban.audit.services import audit_record
 from inminban.common.errors import DomainError
 from inminban.common.snapshots import snapshot
 from inminban.registry.models import Household, Membership, Person
+from inminban.registry.selectors import persons_visible as registry_persons_visible
 
 from .allocation import AllocationError, allocate
 from .models import (
@@ -227,8 +228,9 @@ def exemption_record(
         "exemption.record",
         exemption,
         area=unit,
-        household_id=person.household_id,
-        after=snapshot(exemption, ("person", "reason", "since", "until")),
+        # Restricted data: the reason stays in the exemption row (leader and office only), and the entry is not
+        # tied to the household, so it never shows in the household's change history seen by residents.
+        after=snapshot(exemption, ("person", "since", "until")),
     )
     return exemption
 
@@ -251,7 +253,6 @@ def exemption_end(*, actor: User, exemption: DutyExemption, until: date) -> Duty
         "exemption.end",
         exemption,
         area=unit,
-        household_id=exemption.person.household_id,
         before=before,
         after=snapshot(exemption, ("until",)),
     )
@@ -762,7 +763,7 @@ def attendance_record(*, actor: User, session: Session, person: Person, hours=No
         .first()
     )
     if membership is None:
-        raise DomainError("person", f"{person} is not a member of a household in {session.unit.code}.")
+        raise DomainError("person", f"Person {person.pk} is not a member of a household in {session.unit.code}.")
     household = membership.household
     share = (
         Share.objects.select_for_update().filter(quota__campaign_id=session.campaign_id, household=household).first()
@@ -824,14 +825,19 @@ def session_attendance_set(*, actor: User, session: Session, person_ids: Iterabl
     wanted = set()
     for value in person_ids:
         try:
-            wanted.add(int(value))
+            person_id = int(value)
         except (TypeError, ValueError):
             raise DomainError("person", f"{value!r} is not a person id.") from None
+        if not 1 <= person_id < 2**63:
+            raise DomainError("person", f"{value!r} is not a person id.")
+        wanted.add(person_id)
     present = {attendance.person_id: attendance for attendance in session.attendances.select_related("session")}
-    persons = {person.pk: person for person in Person.objects.filter(pk__in=wanted - set(present))}
+    # Only persons the leader may see: an id from another unit answers exactly like an unknown one.
+    visible = registry_persons_visible(actor=actor).filter(pk__in=wanted - set(present))
+    persons = {person.pk: person for person in visible}
     missing = wanted - set(present) - set(persons)
     if missing:
-        raise DomainError("person", f"No person {min(missing)}.")
+        raise DomainError("person", f"No person {min(missing)} that you can see.")
     added = [attendance_record(actor=actor, session=session, person=persons[pk]) for pk in sorted(persons)]
     removed = [pk for pk in sorted(set(present) - wanted)]
     for pk in removed:

@@ -85,9 +85,9 @@ class StampOut(Schema):
 
 
 class StampFilters(PageParams):
-    household: int | None = Field(None, ge=1, description="Only this household's stamps.")
+    household: int | None = Field(None, ge=1, le=2**63 - 1, description="Only this household's stamps.")
     duty_kind: Literal["labour", "levy", "directive"] | None = None
-    duty_ref: str | None = Field(None, max_length=64)
+    duty_ref: text(64) | None = None
     revoked: bool | None = Field(None, description="true: only revoked stamps; false: only stamps in force.")
 
 
