@@ -5,6 +5,8 @@ leader-b1 (unit HS-B1), resident-a1 (a person in unit HS-A1), auditor (the city,
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 
 from inminban.areas.models import Area
@@ -53,3 +55,14 @@ def client_for(db):
         return client
 
     return make
+
+
+@pytest.fixture
+def connections_kept_open():
+    """schemathesis calls the WSGI app directly; Django would close the test's connection (and its transaction)
+    at the end of each request, as its own test client prevents."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)

@@ -7,9 +7,6 @@ from datetime import date
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -17,6 +14,7 @@ from inminban.api.tokens import token_create
 from inminban.registry import services
 from inminban.registry.models import Household
 from inminban.wsgi import application
+from schema_run import SCHEMA_RUN_SETTINGS
 
 from .conftest import API
 
@@ -61,17 +59,6 @@ def test_docs_page_renders(client):
     response = client.get(f"{API}/docs")
     assert response.status_code == 200
     assert b"openapi.json" in response.content
-
-
-@pytest.fixture
-def connections_kept_open():
-    """Django closes the database connection at the end of each request; the test client prevents that, and a
-    raw WSGI call must too, or the test's transaction would be lost."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -144,14 +131,7 @@ def map_body(context, body):
 
 
 @schema.parametrize()
-@settings(
-    max_examples=15,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+@SCHEMA_RUN_SETTINGS
 def test_api_keeps_to_its_schema(case, bearers, some_moves, connections_kept_open):
     for headers in bearers:
         case.call_and_validate(headers=headers, checks=[not_a_server_error, response_schema_conformance])

@@ -7,9 +7,7 @@ from datetime import timedelta
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -17,6 +15,7 @@ from inminban.api.tokens import token_create
 from inminban.duties import services
 from inminban.registry.models import Person
 from inminban.wsgi import application
+from schema_run import SCHEMA_RUN_SETTINGS
 
 API = "/api/v1"
 DUTY_TAGS = ["directives", "campaigns", "levies", "shares", "duties"]
@@ -82,15 +81,6 @@ def keys_dir(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def connections_kept_open():
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
 def duties_world(make_directive, make_campaign, make_levy, make_session, cast, unit_a1, today):
     """Something for the generated requests to find: a directive, a campaign with a session, a levy, deliveries."""
     make_directive(unit_a1.parent)
@@ -123,14 +113,7 @@ def bearers(cast) -> list[dict[str, str]]:
 
 
 @schema.parametrize()
-@settings(
-    max_examples=10,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+@settings(SCHEMA_RUN_SETTINGS, max_examples=10)
 def test_duties_api_keeps_to_its_schema(case, bearers, duties_world, connections_kept_open):
     for headers in bearers:
         case.call_and_validate(headers=headers, checks=[not_a_server_error, response_schema_conformance])

@@ -2,29 +2,18 @@
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from inminban.api.tokens import token_create
 from inminban.wsgi import application
+from schema_run import SCHEMA_RUN_SETTINGS
 
 from .conftest import API
 
 schema = schemathesis.openapi.from_wsgi(f"{API}/openapi.json", application).include(tag="stamps")
 SERIALS: list[str] = []
 TEXTS: list[str] = []
-
-
-@pytest.fixture
-def connections_kept_open():
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -64,14 +53,7 @@ def map_body(context, body):
 
 
 @schema.parametrize()
-@settings(
-    max_examples=15,
-    derandomize=True,
-    deadline=None,
-    database=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+@SCHEMA_RUN_SETTINGS
 def test_stamps_api_keeps_to_its_schema(case, bearers, some_stamps, connections_kept_open):
     for headers in bearers:
         case.call_and_validate(headers=headers, checks=[not_a_server_error, response_schema_conformance])
