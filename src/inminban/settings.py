@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "inminban.registry",
     "inminban.duties",
     "inminban.stamps",
+    "inminban.jobs",
+    "inminban.entitlements",
     "inminban.api",
     "inminban.synth",
     "inminban.web",
@@ -120,6 +122,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        # The test database is a file beside the configured one (test_<name>, as on PostgreSQL), not Django's
+        # in-memory default: the job tests start `inminban tick` subprocesses that must open the same database.
+        _name = Path(DATABASES["default"]["NAME"])
+        DATABASES["default"]["TEST"] = {"NAME": str(_name.with_name(f"test_{_name.name}"))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

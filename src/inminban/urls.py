@@ -9,5 +9,6 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("", include("inminban.stamps.urls")),
     path("", include("inminban.duties.urls")),
+    path("", include("inminban.entitlements.urls")),
     path("", include("inminban.web.urls")),
 ]

@@ -14,8 +14,9 @@ ALLOWED = {
     "auditor": set(PAGES) - {"my_household"},
     "officer-a": {"unit_a1", "household_a1", "other_household_a1", "person_a1", "area_a"},
     "officer-b": {"unit_b1", "household_b1", "person_b1", "area_b"},
-    "leader-a1": {"unit_a1", "household_a1", "other_household_a1", "person_a1"},
-    "leader-b1": {"unit_b1", "household_b1", "person_b1"},
+    # Leaders are residents of their unit too (their account is linked to the person they are).
+    "leader-a1": {"unit_a1", "household_a1", "other_household_a1", "person_a1", "my_household"},
+    "leader-b1": {"unit_b1", "household_b1", "person_b1", "my_household"},
     "resident-a1": {"household_a1", "person_a1", "my_household"},
 }
 

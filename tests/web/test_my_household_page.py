@@ -44,5 +44,15 @@ def test_shows_who_changed_the_records(client_for, household_a1, person_a1):
     assert "방직공" in page.content.decode()
 
 
-def test_other_roles_have_no_own_household(client_for):
-    assert client_for("leader-a1").get("/my-household/").status_code == 404
+def test_accounts_not_linked_to_a_person_have_no_own_household(client_for):
+    assert client_for("officer-a").get("/my-household/").status_code == 404
+    assert client_for("auditor").get("/my-household/").status_code == 404
+
+
+def test_a_leader_sees_the_household_they_live_in(client_for):
+    from inminban.areas.models import RoleAssignment
+
+    leader = RoleAssignment.objects.get(user__username="leader-a1", role="leader")
+    page = client_for("leader-a1").get("/my-household/")
+    assert page.status_code == 200
+    assert page.context["household"] == leader.person.household

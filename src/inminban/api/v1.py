@@ -125,6 +125,7 @@ def register_routers() -> None:
     from inminban.api.routes import router as meta_router
     from inminban.areas.api import router as areas_router
     from inminban.duties.api import router as duties_router
+    from inminban.entitlements.api import router as entitlements_router
     from inminban.registry.api import router as registry_router
     from inminban.stamps.api import router as stamps_router
 
@@ -133,6 +134,7 @@ def register_routers() -> None:
     api.add_router("/", registry_router)
     api.add_router("/", duties_router)
     api.add_router("/", stamps_router)
+    api.add_router("/", entitlements_router)
 
 
 register_routers()

@@ -37,6 +37,7 @@ class Scope:
     is_admin: bool = False
     paths: dict[str, tuple[str, ...]] = field(default_factory=dict)  # action -> area path prefixes
     household_ids: tuple[int, ...] = ()  # residents: their own households
+    home_household_ids: tuple[int, ...] = ()  # where the user lives: residents' and linked leaders' households
     person_ids: tuple[int, ...] = ()  # residents: the persons their accounts are linked to
     roles: frozenset[str] = frozenset()
 
@@ -65,6 +66,7 @@ def scope_for(actor) -> Scope:
         return cached
     paths: dict[str, set[str]] = {}
     household_ids: set[int] = set()
+    home_household_ids: set[int] = set()
     person_ids: set[int] = set()
     roles: set[str] = set()
     is_admin = actor.is_superuser
@@ -77,6 +79,10 @@ def scope_for(actor) -> Scope:
             if assignment.person.household_id:
                 household_ids.add(assignment.person.household_id)
             continue
+        if assignment.role == Role.LEADER and assignment.person_id and assignment.person.household_id:
+            # A leader is also a resident of the unit: /my-household/ shows their own household. It stays out of
+            # household_ids, which means "acts as a resident" (a leader records for their household as leader).
+            home_household_ids.add(assignment.person.household_id)
         for action in ROLE_ACTIONS.get(assignment.role, ()):
             paths.setdefault(action, set()).add(assignment.area.path)
     scope = Scope(
@@ -84,6 +90,7 @@ def scope_for(actor) -> Scope:
         is_admin=is_admin,
         paths={action: tuple(sorted(prefixes)) for action, prefixes in paths.items()},
         household_ids=tuple(sorted(household_ids)),
+        home_household_ids=tuple(sorted(household_ids | home_household_ids)),
         person_ids=tuple(sorted(person_ids)),
         roles=frozenset(roles | ({Role.ADMIN} if is_admin else set())),
     )

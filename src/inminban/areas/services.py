@@ -134,6 +134,14 @@ def role_assign(
         raise DomainError("area", "An area is required.")
     if role == Role.LEADER and not area.level.is_unit:
         raise DomainError("area", "A leader is assigned to a unit.")
+    if (
+        role == Role.LEADER
+        and person is not None
+        and (person.household_id is None or person.household.unit_id != area.pk)
+    ):
+        raise DomainError("person", "A leader is a resident of the unit they lead.")
+    if role not in (Role.RESIDENT, Role.LEADER) and person is not None:
+        raise DomainError("person", "Only residents and leaders are linked to a person.")
     if role == Role.ADMIN:
         if not scope_for(actor).is_admin:
             raise DomainError("role", "Only an administrator can make another administrator.")

@@ -223,7 +223,9 @@ class ObligationOut(Schema):
     rule: str = Field(description="Code of the allocation rule.")
     place: str
     starts_on: date
-    status: str = Field(description="upcoming, running or finished.")
+    status: str = Field(description="upcoming, running, finished, or suspended / cancelled by its issuer.")
+    standing: str = Field(description="active, suspended or cancelled (by the issuing office).")
+    standing_reason: str
 
     @staticmethod
     def resolve_office(obligation) -> str:
@@ -240,6 +242,11 @@ class ObligationOut(Schema):
     @staticmethod
     def resolve_status(obligation) -> str:
         return selectors.obligation_status(obligation)
+
+
+class StandingIn(Schema):
+    standing: Literal["active", "suspended", "cancelled"]
+    reason: str = Field(max_length=300, description="Why, in a sentence; shown to the units.")
 
 
 class CampaignOut(ObligationOut):
@@ -907,6 +914,21 @@ def _obligation_routes(kind: str, prefix: str, detail, tag: str) -> None:
         obligation = detail(actor=request.user, pk=obligation_id)
         unit = _unit(request.user, filters.unit) if filters.unit else None
         return paginate(selectors.shares_of(actor=request.user, obligation=obligation, unit=unit), filters)
+
+    @router.post(
+        f"/{prefix}/{{obligation_id}}/standing",
+        response={200: LevyOut if kind == "levy" else CampaignOut, **WRITE_ERRORS},
+        tags=[tag],
+        summary=f"Suspend, cancel or resume a {kind} (its issuing office)",
+        description="While suspended or cancelled, rules that require its stamp count it as fulfilled.",
+        operation_id=f"set_{kind}_standing",
+    )
+    def set_standing(request, obligation_id: int, payload: StandingIn):
+        obligation = detail(actor=request.user, pk=obligation_id)
+        require_any(request.user, MANAGE_AREAS)
+        return services.obligation_standing_set(
+            actor=request.user, obligation=obligation, standing=payload.standing, reason=payload.reason
+        )
 
     @router.get(
         f"/{prefix}/{{obligation_id}}/progress",

@@ -233,6 +233,15 @@ class DirectiveAcknowledgement(models.Model):
 # Campaigns and levies -------------------------------------------------------------------------------------------
 
 
+class Standing(models.TextChoices):
+    """Whether the issuing office still asks for an obligation. Suspended or cancelled obligations count as
+    fulfilled wherever a stamp for them is required (no household is denied for a duty its issuer stopped)."""
+
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended by its issuer")
+    CANCELLED = "cancelled", _("Cancelled by its issuer")
+
+
 class Obligation(Localized, models.Model):
     """What campaigns and levies have in common: an office asks a subtree for a quantity in one measure."""
 
@@ -249,6 +258,12 @@ class Obligation(Localized, models.Model):
     starts_on = models.DateField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField()
+    standing = models.CharField(max_length=16, choices=Standing.choices, default=Standing.ACTIVE)
+    standing_reason = models.CharField(max_length=300, blank=True)
+    standing_changed_at = models.DateTimeField(null=True, blank=True)
+    standing_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     scope_area_lookup = "area"
     scope_household_lookup = None
@@ -266,6 +281,11 @@ class Obligation(Localized, models.Model):
     @property
     def measure_symbol(self) -> str:
         return MEASURE_SYMBOLS.get(self.measure, self.measure)
+
+    @property
+    def is_stopped(self) -> bool:
+        """Suspended or cancelled by its issuer: nobody is held to it."""
+        return self.standing != Standing.ACTIVE
 
 
 class Campaign(Obligation):

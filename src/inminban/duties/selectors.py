@@ -71,6 +71,11 @@ def _addressed_q(actor, area_field: str = "area") -> Q | None:
     return q
 
 
+def addressed_q(actor, area_field: str = "area") -> Q | None:
+    """Public for the apps that address areas the same way (entitlement programs)."""
+    return _addressed_q(actor, area_field)
+
+
 def _addressed(queryset: QuerySet, actor) -> QuerySet:
     q = _addressed_q(actor)
     return queryset if q is None else queryset.filter(q)
@@ -285,6 +290,8 @@ def levy_detail(*, actor, pk) -> Levy:
 
 def obligation_status(obligation: Campaign | Levy, today: date | None = None) -> str:
     today = today or timezone.localdate()
+    if obligation.is_stopped:
+        return obligation.standing
     if obligation.starts_on > today:
         return "upcoming"
     return "finished" if obligation.period_end < today else "running"

@@ -40,11 +40,13 @@ from .models import (
     Quota,
     Session,
     Share,
+    Standing,
     Waiver,
     plain,
 )
 from .rules import household_weight, unit_facts
 
+STANDING_ACTIONS = {Standing.ACTIVE: "resume", Standing.SUSPENDED: "suspend", Standing.CANCELLED: "cancel"}
 MAX_QUANTITY = Decimal("100000000000")  # 10^11: the columns hold 12 whole digits
 DIRECTIVE_FIELDS = ("office", "area", "title_ko", "title_en", "effective_on", "due_on", "requires_ack")
 OBLIGATION_FIELDS = ("office", "area", "title_ko", "title_en", "measure", "step", "rule", "place", "starts_on")
@@ -543,6 +545,35 @@ def levy_create(
     levy.save()
     _audit(actor, "levy.create", levy, area=area, after=snapshot(levy, (*OBLIGATION_FIELDS, "kind", "due_on")))
     return levy
+
+
+@transaction.atomic
+def obligation_standing_set(*, actor: User, obligation: Campaign | Levy, standing: str, reason: str) -> Campaign | Levy:
+    """The issuing office suspends, cancels or resumes a campaign or levy. While it is suspended or cancelled, rules
+    that require its stamp count it as fulfilled; a cancellation is final."""
+    model = type(obligation)
+    obligation = model.objects.select_for_update().select_related("office__area", "area").get(pk=obligation.pk)
+    _require_office(actor, obligation.office, obligation.area)
+    if standing not in Standing.values:
+        raise DomainError("standing", f"One of: {', '.join(Standing.values)}.")
+    reason = _text("reason", reason, max_length=300)
+    if obligation.standing == Standing.CANCELLED:
+        raise DomainError("standing", "The obligation was cancelled; a cancellation cannot be undone.")
+    if standing == obligation.standing:
+        raise DomainError("standing", f"The obligation is already {standing}.")
+    before = snapshot(obligation, ("standing", "standing_reason"))
+    obligation.standing, obligation.standing_reason = standing, reason
+    obligation.standing_changed_at, obligation.standing_changed_by = timezone.now(), actor
+    obligation.save(update_fields=["standing", "standing_reason", "standing_changed_at", "standing_changed_by"])
+    _audit(
+        actor,
+        f"{model._meta.model_name}.{STANDING_ACTIONS[standing]}",
+        obligation,
+        area=obligation.area,
+        before=before,
+        after=snapshot(obligation, ("standing", "standing_reason")),
+    )
+    return obligation
 
 
 def _quota_filter(obligation: Campaign | Levy) -> dict:

@@ -1,47 +1,67 @@
-"""The bulk synthetic population: a whole city of districts, units, dwellings, households and persons.
+"""The bulk synthetic population: a whole city of districts, units, dwellings, households, persons, and the stamps of
+two labour campaigns, at up to national size (6.5 million households) in one transaction.
 
-Set-based, not a loop of service calls: rows are built in Python a chunk of units at a time (about 5,000
-households) and written with one prepared INSERT per table and batch (`executemany`) on SQLite and with
-`COPY … FROM STDIN` on PostgreSQL. Primary keys are assigned before writing (from the
-sequences on PostgreSQL, after the current maximum on SQLite, where the transaction holds the write lock), so
-households, heads, memberships and residences point at each other without a round-trip per row.
+Set-based and computed on the database server (`bulk_sql`): Python plans the units (20–30 households each) and the
+districts, and the rows are SELECTs over that plan, every value a hash of the seed, the city code and the row's
+number. On PostgreSQL the rows travel by COPY, which writes many rows per call where INSERT … SELECT writes (and logs)
+them one by one: separate generator sessions run the SELECTs, each producing chunks of rows as COPY text, and this
+process hands the chunks to `COPY … FROM STDIN` on the load's own connection. With two generator sessions and the
+writing session, both cores of a small server work at once. On SQLite each chunk is one INSERT … SELECT.
 
-A bulk load is not a user's write: it bypasses the per-record audit and instead appends ONE audit entry for the
-whole city, inside the same transaction, so `audit verify` stays green. The same seed and city code give the same
-people, names and homes.
+Large loads (`REBUILD_MIN_HOUSEHOLDS` and at least as many households as the registry already has) take the loaded
+tables out of their indexes and constraints first and restore them after the rows, from the catalog's own
+definitions (`bulk_schema`). All of it is one transaction: a failed load leaves nothing behind but unused sequence
+values and the key files it made, which it deletes. The load holds locks on the registry tables until it commits:
+small loads only block other writers of the tables it reserves ids in; large loads block readers too (the loaded
+tables and those with foreign keys into them have no indexes until the end).
+
+A bulk load is not a user's write: it bypasses the per-record audit and appends ONE audit entry for the whole city,
+inside the same transaction, so `audit verify` stays green. The same seed and city code give the same people,
+names and homes (and the same stamps' serials) on the same kind of database.
 """
 
+import hashlib
 import math
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime
 
+from django.contrib.auth.models import User
 from django.db import connection, models, transaction
+from django.utils import timezone
 
 from inminban.areas.models import Area, AreaLevel, Office
 from inminban.audit.services import audit_record
 from inminban.common.errors import DomainError
+from inminban.duties.models import DEFAULT_STEPS, AllocationRule, Campaign, Measure
 from inminban.registry.models import Dwelling, Household, Membership, Occupation, Person, Residence
+from inminban.stamps import keyfiles
+from inminban.stamps.models import SigningKey, Stamp
+from inminban.stamps.services import KEY_VALIDITY
+from inminban.stamps.trust import kid_of, raw_public_key
 
+from . import bulk_schema
+from .bulk_sql import Bases, CampaignPlan, CitySQL, dialect_for
 from .demo import CITY_CODE as DEMO_CITY_CODE
 from .demo import REFERENCE_DATE, REGISTRY_START
-from .names import (
-    GIVEN_FIRST_F,
-    GIVEN_FIRST_M,
-    GIVEN_SECOND_F,
-    GIVEN_SECOND_M,
-    STREETS,
-    WORKPLACES,
-    weighted_family_names,
-)
+from .names import WORKPLACES
 
 DEFAULT_CITY_CODE = "SY"
 UNIT_MIN, UNIT_TARGET, UNIT_MAX = 20, 25, 30
-# Units written per chunk: about 5,000 households, 20,000 persons; bounds memory and paces the progress bar.
-UNITS_PER_CHUNK = 200
-SQLITE_BATCH_SIZE = 5000
+MAX_HOUSEHOLDS = 10_000_000
+# Households per chunk of rows: about 20,000 persons, 1.5 MB of COPY text; paces the progress bar, bounds memory.
+CHUNK_HOUSEHOLDS = 5000
+UNITS_PER_CHUNK = 5000
+# Below this, or when the registry already holds more households than the load adds, writing into the indexed
+# tables costs less than rebuilding every index of the tables.
+REBUILD_MIN_HOUSEHOLDS = 20_000
+# Generator sessions on PostgreSQL: one is enough for small loads; two keep both cores of a small server busy.
+GENERATORS_LARGE = 2
+GENERATORS_MIN_HOUSEHOLDS = 50_000
+SYSTEM_USERNAME = "synth"
 
 # Where generated cities hang in the area tree. The demo uses KP → RG (Ryanggang) → HS; generated cities go under
 # South Pyongan so that building the demo later does not clash with anything made here.
@@ -63,21 +83,44 @@ CITY_NAMES = [
     ("강계", "Kanggye"),
 ]
 
-# 2008 census: 43% row houses, 34% detached houses, 21% apartments (the other 2% drawn in proportion).
-DWELLING_KINDS = [Dwelling.Kind.ROW_HOUSE, Dwelling.Kind.DETACHED, Dwelling.Kind.APARTMENT]
-DWELLING_WEIGHTS = [43, 34, 21]
 
-# The columns written, per table, in this order; rows are tuples in the same order.
+@dataclass(frozen=True)
+class CampaignSpec:
+    """A labour campaign every generated city gets, and the share of its households holding its stamp."""
+
+    title_ko: str
+    title_en: str
+    percent: int
+    hours: int  # person-hours on each household's stamp
+    starts_on: date
+    ends_on: date
+    place: str
+
+
+CAMPAIGNS = [
+    CampaignSpec("거리 청소", "Street cleaning", 90, 4, date(2025, 10, 1), date(2025, 10, 10), "시내 거리"),
+    CampaignSpec(
+        "온실 건설용 자갈 수집",
+        "Gravel collection for the greenhouse",
+        85,
+        8,
+        date(2025, 11, 3),
+        date(2025, 11, 28),
+        "강기슭",
+    ),
+]
+
+# The columns each table is written with (ids included where the load computes them).
 COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
     Dwelling: ("id", "unit_id", "address", "building", "apartment", "kind", "floor_area_m2"),
-    Household: ("id", "unit_id", "dwelling_id", "head_id", "number", "registered_on"),
-    Residence: ("id", "household_id", "unit_id", "dwelling_id", "since"),
+    Household: ("id", "unit_id", "dwelling_id", "number", "registered_on", "head_id"),
+    Residence: ("household_id", "unit_id", "dwelling_id", "since"),
     Person: ("id", "family_name", "given_name", "birth_date", "sex", "national_id", "status", "household_id"),
-    Membership: ("id", "household_id", "person_id", "relation", "since"),
-    Occupation: ("id", "person_id", "workplace", "job_title", "since"),
+    Membership: ("household_id", "person_id", "relation", "since"),
+    Occupation: ("person_id", "workplace", "job_title", "since"),
 }
-# Write order: FKs are deferred to commit on both databases, but this order also reads naturally.
-TABLE_ORDER = [Dwelling, Household, Residence, Person, Membership, Occupation]
+# The tables a load fills in bulk (units go into areas_area, which keeps its indexes: it is small and everyone's).
+LOADED_MODELS = [Dwelling, Household, Residence, Person, Membership, Occupation, Stamp]
 
 
 @dataclass
@@ -87,74 +130,16 @@ class GenerateResult:
     city: Area
     counts: dict[str, int]
     seconds: float
-    write_seconds: dict[str, float] = field(default_factory=dict)  # per table, and "commit"
+    write_seconds: dict[str, float] = field(default_factory=dict)  # per table, "indexes" and "commit"
+    rebuilt_indexes: bool = False
 
     @property
     def households_per_second(self) -> float:
         return self.counts["households"] / self.seconds if self.seconds else 0.0
 
-
-# People -----------------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Member:
-    relation: str
-    sex: str
-    birth: date
-    family_name: str
-    given_name: str
-
-
-class _People:
-    """Deterministic names, ages and household shapes from one random generator."""
-
-    def __init__(self, rng: random.Random):
-        self.rng = rng
-        self.family_names = weighted_family_names()
-
-    def given_name(self, sex: str) -> str:
-        first, second = (GIVEN_FIRST_M, GIVEN_SECOND_M) if sex == "M" else (GIVEN_FIRST_F, GIVEN_SECOND_F)
-        return self.rng.choice(first) + self.rng.choice(second)
-
-    def birth(self, age_from: int, age_to: int) -> date:
-        age_days = self.rng.randint(age_from * 365, max(age_from, age_to) * 365 + 364)
-        return REFERENCE_DATE - timedelta(days=age_days)
-
-    def household(self) -> list[_Member]:
-        """The members of one household, head first; about four people on average.
-
-        Shapes: a lone elder (4%), an elderly couple (5%), otherwise a couple or a single parent with children,
-        two in five of them with a grandparent living in."""
-        rng = self.rng
-        family = rng.choice(self.family_names)
-        members: list[_Member] = []
-
-        def add(relation: str, sex: str, age_from: int, age_to: int, name: str | None = None) -> int:
-            birth = self.birth(age_from, age_to)
-            surname = name or rng.choice(self.family_names)  # married-in relatives keep their own family name
-            members.append(_Member(relation, sex, birth, surname, self.given_name(sex)))
-            return (REFERENCE_DATE - birth).days // 365
-
-        shape = rng.random()
-        if shape < 0.04:
-            add("head", "F" if rng.random() < 0.7 else "M", 62, 88, family)
-            return members
-        if shape < 0.09:
-            head_age = add("head", "M", 60, 82, family)
-            add("spouse", "F", max(55, head_age - 8), head_age + 1)
-            return members
-        head_sex = "M" if rng.random() < 0.88 else "F"
-        head_age = add("head", head_sex, 27, 60, family)
-        if head_sex == "M":
-            add("spouse", "F", max(22, head_age - 8), head_age + 2)
-        children = rng.choices([0, 1, 2, 3], weights=[4, 20, 46, 30])[0]
-        oldest = max(0, min(26, head_age - 20))
-        for _ in range(children):
-            add("child", rng.choice("MF"), 0, oldest, family)
-        if rng.random() < 0.4:
-            add("parent", "F" if rng.random() < 0.65 else "M", min(head_age + 20, 90), min(head_age + 34, 95))
-        return members
+    @property
+    def persons_per_second(self) -> float:
+        return self.counts["persons"] / self.seconds if self.seconds else 0.0
 
 
 # Planning ---------------------------------------------------------------------------------------------------------
@@ -185,9 +170,10 @@ def unit_sizes(households: int, rng: random.Random) -> list[int]:
 
 
 def _check_city_code(code: str) -> str:
-    code = (code or "").strip().upper()
-    if not code or "/" in code or "-" in code or len(code) > 16:
-        raise DomainError("city", "A city code is 1–16 characters, without '/' or '-'.")
+    code = (code or "").strip().upper() if isinstance(code, str) else ""
+    # Letters and digits only: the code goes into area paths, URLs, household numbers and national ids.
+    if not code or len(code) > 16 or not (code.isascii() and code.isalnum()):
+        raise DomainError("city", "A city code is 1–16 letters or digits (A–Z, 0–9).")
     if code == DEMO_CITY_CODE:
         raise DomainError("city", f"{code} is the demo city's code; choose another (e.g. {DEFAULT_CITY_CODE}).")
     if Area.objects.filter(models.Q(code=code) | models.Q(code__startswith=f"{code}-")).exists():
@@ -195,97 +181,26 @@ def _check_city_code(code: str) -> str:
     return code
 
 
-# Keys and writes --------------------------------------------------------------------------------------------------
+def _city_key(seed: int, code: str) -> int:
+    """The seed of every hash in the city's SQL: 40 bits of SHA-256 over seed and code."""
+    return int.from_bytes(hashlib.sha256(f"{seed}:{code}".encode()).digest()[:5], "big")
 
 
-class _Keys:
-    """Hands out primary keys before the rows are written."""
-
-    def __init__(self):
-        self.next_id: dict[type[models.Model], int] = {}  # SQLite: the next free id per table
-        self.sequence: dict[type[models.Model], str] = {}  # PostgreSQL: each table's sequence
-
-    def take(self, model: type[models.Model], count: int) -> list[int]:
-        if count == 0:
-            return []
-        table = model._meta.db_table
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # Draw `count` values from the sequence and return them as runs of consecutive ids: one run unless
-                # another session drew values at the same moment. Sending back every id cost more than the load.
-                if model not in self.sequence:
-                    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-                    self.sequence[model] = cursor.fetchone()[0]
-                cursor.execute(
-                    """
-                    SELECT MIN(id), MAX(id) FROM (
-                        SELECT id, id - ROW_NUMBER() OVER (ORDER BY id) AS run
-                        FROM (SELECT nextval(%s::regclass) AS id FROM generate_series(1, %s)) drawn
-                    ) numbered GROUP BY run ORDER BY 1
-                    """,
-                    [self.sequence[model], count],
-                )
-                return [key for first, last in cursor.fetchall() for key in range(first, last + 1)]
-            if model not in self.next_id:
-                # AUTOINCREMENT never reuses a deleted row's id: start after both the largest id and the counter.
-                cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
-                largest = cursor.fetchone()[0]
-                cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = %s", [table])
-                self.next_id[model] = max(largest, cursor.fetchone()[0]) + 1
-        first = self.next_id[model]
-        self.next_id[model] = first + count
-        return list(range(first, first + count))
-
-
-def _write(model: type[models.Model], rows: list[tuple]) -> None:
-    if not rows:
-        return
-    columns = COLUMNS[model]
-    if connection.vendor == "postgresql":
-        from psycopg import sql
-
-        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-            sql.Identifier(model._meta.db_table),
-            sql.SQL(", ").join(sql.Identifier(model._meta.get_field(name).column) for name in columns),
-        )
-        with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    # SQLite: one prepared INSERT run over the batch. bulk_create would build a model instance and prepare every
-    # value through the field machinery; that was 90% of the load time (2,100 against 7,000+ households/s).
-    statement = 'INSERT INTO "{}" ({}) VALUES ({})'.format(
-        model._meta.db_table,
-        ", ".join(f'"{model._meta.get_field(name).column}"' for name in columns),
-        ", ".join(["%s"] * len(columns)),
+def system_user() -> User:
+    """The account synthetic campaigns are created by when no --actor is given: inactive, no password, no roles."""
+    user, created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME, defaults={"is_active": False, "first_name": "Synthetic data"}
     )
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), SQLITE_BATCH_SIZE):
-            cursor.executemany(statement, rows[start : start + SQLITE_BATCH_SIZE])
-
-
-def _advance_sequences() -> None:
-    """Make sure each sequence is past the largest id, so a later ordinary insert never collides with a bulk-loaded
-    row. Keys came from nextval, so this holds already; checking it costs one query per table."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for model in TABLE_ORDER:
-            table = model._meta.db_table
-            cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
-            sequence = cursor.fetchone()[0]
-            cursor.execute(f'SELECT MAX(id) FROM "{table}"')
-            largest = cursor.fetchone()[0]
-            cursor.execute(f"SELECT last_value, is_called FROM {sequence}")
-            last_value, is_called = cursor.fetchone()
-            if largest is not None and (largest > last_value or (largest == last_value and not is_called)):
-                cursor.execute("SELECT setval(%s, %s)", [sequence, largest])
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
 
 
 def analyze_registry() -> None:
     """Refresh the planner's statistics after a bulk load (run after the commit). Without them, PostgreSQL plans
     the first queries on a table that grew a hundredfold as if it were still small."""
-    tables = [model._meta.db_table for model in (Area, *TABLE_ORDER)]
+    tables = [model._meta.db_table for model in (Area, Office, SigningKey, *LOADED_MODELS)]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE " + ", ".join(f'"{table}"' for table in tables))
@@ -294,11 +209,12 @@ def analyze_registry() -> None:
                 cursor.execute(f'ANALYZE "{table}"')
 
 
-# The generator ----------------------------------------------------------------------------------------------------
+# Areas, ids, keys and campaigns (the few rows made through the ORM) -----------------------------------------------
 
 
-def _areas(*, code: str, rng: random.Random, sizes: list[int], units_per_district: int) -> tuple[Area, list[Area]]:
-    """Country and province if missing, then the city, its districts (each with an office) and units."""
+def _areas(*, code: str, rng: random.Random, unit_count: int, units_per_district: int):
+    """Country and province if missing, then the city with its office, and its districts, each with an office.
+    Returns (city, districts, offices, levels); the units are written in bulk later."""
     levels = {level.code: level for level in AreaLevel.objects.all()}
     country = Area.objects.filter(code=COUNTRY[0]).first()
     if country is None:
@@ -326,7 +242,11 @@ def _areas(*, code: str, rng: random.Random, sizes: list[int], units_per_distric
         path=f"{province.path}{code}/",
         depth=province.depth + 1,
     )
-    district_count = math.ceil(len(sizes) / units_per_district)
+    # The city's people's committee issues the city-wide campaigns; district offices sign the stamps.
+    Office.objects.create(
+        area=city, code=f"{code}-OFFICE", name_ko=f"{name_ko}시 인민위원회", name_en=f"{name_en} People's Committee"
+    )
+    district_count = math.ceil(unit_count / units_per_district)
     width = max(2, len(str(district_count)))
     districts = Area.objects.bulk_create(
         [
@@ -340,9 +260,12 @@ def _areas(*, code: str, rng: random.Random, sizes: list[int], units_per_distric
                 depth=city.depth + 1,
             )
             for number in range(1, district_count + 1)
-        ]
+        ],
+        batch_size=2000,
     )
-    Office.objects.bulk_create(
+    if any(district.pk is None for district in districts):  # pragma: no cover - both databases return keys
+        districts = list(Area.objects.filter(parent=city).order_by("path"))
+    offices = Office.objects.bulk_create(
         [
             Office(
                 area=district,
@@ -351,34 +274,288 @@ def _areas(*, code: str, rng: random.Random, sizes: list[int], units_per_distric
                 name_en=f"{district.name_en} office",
             )
             for district in districts
-        ]
+        ],
+        batch_size=2000,
     )
-    unit_width = max(2, len(str(units_per_district)))
-    units = []
-    for index in range(len(sizes)):
-        district = districts[index // units_per_district]
-        number = index % units_per_district + 1
-        unit_code = f"{district.code}-U{number:0{unit_width}d}"
-        units.append(
-            Area(
-                level=levels["unit"],
-                parent=district,
-                code=unit_code,
-                name_ko=f"{district.name_ko} {number}인민반",
-                name_en=f"{district.name_en} unit {number}",
-                path=f"{district.path}{unit_code}/",
-                depth=district.depth + 1,
+    if any(office.pk is None for office in offices):  # pragma: no cover
+        offices = list(Office.objects.filter(area__in=districts).order_by("code"))
+    return city, districts, offices, levels, width
+
+
+def _lock_and_reserve(models_and_counts: list[tuple[type[models.Model], int]]) -> dict[type[models.Model], int]:
+    """The first id of a block of `count` consecutive ids per table, which nobody else will be given.
+
+    PostgreSQL: the table is locked against other writers for the rest of the transaction, so no other insert
+    draws from its sequence, and the sequence is moved past the block (a rollback leaves that gap). SQLite: the
+    transaction holds the database's write lock; the block starts after both the largest id and the AUTOINCREMENT
+    counter, which inserting the rows advances."""
+    first = {}
+    with connection.cursor() as cursor:
+        for model, count in models_and_counts:
+            table = model._meta.db_table
+            if connection.vendor == "postgresql":
+                cursor.execute(f'LOCK TABLE "{table}" IN EXCLUSIVE MODE')
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+                sequence = cursor.fetchone()[0]
+                cursor.execute("SELECT nextval(%s::regclass)", [sequence])
+                first[model] = cursor.fetchone()[0]
+                if count > 1:
+                    cursor.execute("SELECT setval(%s::regclass, %s)", [sequence, first[model] + count - 1])
+            else:
+                cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
+                largest = cursor.fetchone()[0]
+                cursor.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = %s", [table])
+                first[model] = max(largest, cursor.fetchone()[0]) + 1
+    return first
+
+
+def _signing_keys(offices: list[Office], blocks: list[int], now: datetime, made: list[str]) -> list[SigningKey]:
+    """A new stamp key for each district office, with `blocks[i]` status indexes already given out. The key files
+    are written at once (their names go into `made`, so a failed load can delete them)."""
+    keys = []
+    for office, block in zip(offices, blocks, strict=True):
+        name, private_key = keyfiles.new_office_key(office.code)
+        made.append(name)
+        keys.append(
+            SigningKey(
+                kid=kid_of(private_key.public_key()).hex(),
+                purpose=SigningKey.Purpose.STAMP,
+                office=office,
+                key_name=name,
+                public_key=raw_public_key(private_key.public_key()).hex(),
+                created_at=now,
+                valid_from=now,
+                valid_until=now + KEY_VALIDITY,
+                next_status_index=block,
             )
         )
-    units = Area.objects.bulk_create(units, batch_size=SQLITE_BATCH_SIZE)
-    if any(unit.pk is None for unit in units):  # pragma: no cover - both supported databases return keys
-        units = list(Area.objects.filter(parent__in=districts).order_by("path"))
-    return city, units
+    keys = SigningKey.objects.bulk_create(keys, batch_size=2000)
+    if any(key.pk is None for key in keys):  # pragma: no cover
+        by_office = dict(SigningKey.objects.filter(office__in=offices).values_list("office_id", "pk"))
+        for key in keys:
+            key.pk = by_office[key.office_id]
+    return keys
 
 
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def _campaigns(*, city: Area, office: Office, user: User, now: datetime) -> list[Campaign]:
+    rule, _ = AllocationRule.objects.get_or_create(
+        code="equal", defaults={"name_ko": "세대별 균등", "name_en": "Equal per household"}
+    )
+    campaigns = []
+    for spec in CAMPAIGNS:
+        campaign = Campaign(
+            office=office,
+            area=city,
+            title_ko=spec.title_ko,
+            title_en=spec.title_en,
+            measure=Measure.PERSON_HOURS,
+            step=DEFAULT_STEPS[Measure.PERSON_HOURS],
+            rule=rule,
+            place=spec.place,
+            starts_on=spec.starts_on,
+            ends_on=spec.ends_on,
+            created_by=user,
+            created_at=now,
+        )
+        campaign.full_clean()
+        campaign.save()
+        campaigns.append(campaign)
+    return campaigns
+
+
+def _delete_key_files(names: list[str]) -> None:
+    from inminban.common.keys import keys_dir
+
+    directory = keys_dir()
+    for name in names:
+        (directory / f"{name}.pem").unlink(missing_ok=True)
+
+
+# Moving the rows --------------------------------------------------------------------------------------------------
+
+
+def _raw_text_loader():
+    """A psycopg loader that hands text back as the bytes PostgreSQL sent: COPY text, passed on as it came."""
+    import psycopg.adapt
+
+    class RawTextLoader(psycopg.adapt.Loader):
+        def load(self, data):
+            return bytes(data)
+
+    return RawTextLoader
+
+
+class _Transport:
+    """Runs the city's SQL: sets up the plan in the generator session(s) and writes each table's rows."""
+
+    def __init__(self, generators: int):
+        self.generators = generators
+
+    def close(self) -> None:
+        """Free the plan (on success, inside the load's transaction; a rollback frees it anyway)."""
+
+
+class _PostgresTransport(_Transport):
+    """Generator sessions (their own connections, reading only their temporary tables) compute chunks of COPY text;
+    `COPY … FROM STDIN` on the load's connection writes them. A generator computes its next chunk while the previous
+    one is being written, bounded by the socket's buffer, so memory stays flat."""
+
+    def __init__(self, generators: int):
+        import psycopg
+
+        super().__init__(generators)
+        params = {
+            key: value
+            for key, value in connection.get_connection_params().items()
+            if key not in ("cursor_factory", "context")
+        }
+        self.sessions = []
+        for _ in range(generators):
+            session = psycopg.connect(**params, autocommit=True)
+            session.adapters.register_loader("text", _raw_text_loader())
+            # Before the first temporary table: the household plan stays in this session's memory.
+            session.execute("SET temp_buffers = '1GB'")
+            session.execute("SET work_mem = '1GB'")
+            session.execute("SET DateStyle = 'ISO, YMD'")
+            session.execute("SET jit = off")  # compiling each query cost more than it saved
+            self.sessions.append(session)
+
+    def close(self) -> None:
+        for session in self.sessions:
+            session.close()
+
+    def on_all(self, statements: list[str]) -> None:
+        def run(session):
+            for statement in statements:
+                session.execute(statement)
+
+        with ThreadPoolExecutor(max_workers=len(self.sessions)) as pool:
+            list(pool.map(run, self.sessions))
+
+    def fill(self, table: str, columns: list[str], rows: list[tuple]) -> None:
+        for session in self.sessions:
+            with session.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+
+    def query(self, sql: str) -> list[tuple]:
+        return self.sessions[0].execute(sql).fetchall()
+
+    def write(
+        self, table: str, columns: list[str], select: Callable[[str, str], str], total: int, step: int, advance
+    ) -> int:
+        """Write rows of `select(lo, hi)` for lo = 0, step, 2 * step … < total; returns how many."""
+        aliases = [f"c{i}" for i in range(len(columns))]
+        line = "concat_ws(E'\\t', {}) || E'\\n'".format(", ".join(aliases))
+        rows = f"SELECT {line} AS line FROM ({select('chunk.lo', f'chunk.lo + {step}')}) AS t({', '.join(aliases)})"
+        chunk = f"SELECT string_agg(line, '') FROM ({rows}) q"
+        streams = []
+        for index, session in enumerate(self.sessions):
+            first, stride = index * step, len(self.sessions) * step
+            sql = f"SELECT ({chunk}) FROM generate_series({first}::bigint, {max(total - 1, 0)}, {stride}) AS chunk(lo)"
+            streams.append(session.cursor().stream(sql))
+        quoted = ", ".join(f'"{column}"' for column in columns)
+        written = 0
+        with connection.cursor() as cursor:
+            with cursor.cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
+                lo = 0
+                while lo < total:
+                    for stream in streams:
+                        if lo >= total:
+                            break
+                        (text,) = next(stream)
+                        if text:
+                            copy.write(text)
+                        advance(min(step, total - lo))
+                        lo += step
+            written = cursor.cursor.rowcount
+        for stream in streams:  # each generator's query has ended; let psycopg see it finish
+            for _ in stream:
+                pass
+        return written
+
+
+class _SQLiteTransport(_Transport):
+    """One connection: the plan is in its temporary tables, and each chunk is one INSERT … SELECT."""
+
+    def close(self) -> None:
+        self.on_all(CitySQL.drop_temporary_tables())
+
+    def on_all(self, statements: list[str]) -> None:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+    def fill(self, table: str, columns: list[str], rows: list[tuple]) -> None:
+        placeholders = ", ".join(["%s"] * len(columns))
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
+
+    def query(self, sql: str) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall()
+
+    def write(
+        self, table: str, columns: list[str], select: Callable[[str, str], str], total: int, step: int, advance
+    ) -> int:
+        quoted = ", ".join(f'"{column}"' for column in columns)
+        written = 0
+        with connection.cursor() as cursor:
+            for lo in range(0, total, step):
+                cursor.execute(f'INSERT INTO "{table}" ({quoted}) {select(str(lo), str(lo + step))}')
+                written += cursor.rowcount
+                advance(min(step, total - lo))
+        return written
+
+
+class _Progress:
+    """Spreads `households` over the phases of a load by their expected share of the time, so the caller's bar
+    (`progress(n)`, the n adding up to `households`) moves evenly from the first table to the last index."""
+
+    def __init__(self, households: int, weights: dict[str, float], progress, on_phase):
+        self.households = households
+        total = sum(weights.values()) or 1.0
+        self.share = {name: weight / total for name, weight in weights.items()}
+        self.progress = progress
+        self.on_phase = on_phase
+        self.reported = 0
+        self.done = 0.0
+        self.phase = ""
+
+    def start(self, phase: str) -> None:
+        self.phase = phase
+        if self.on_phase is not None:
+            self.on_phase(phase)
+
+    def advance(self, fraction: float) -> None:
+        """`fraction` of the current phase is done."""
+        self.done += fraction * self.share.get(self.phase, 0.0) * self.households
+        self._emit(min(self.households, int(self.done)))
+
+    def finish(self) -> None:
+        self._emit(self.households)
+
+    def _emit(self, target: int) -> None:
+        if self.progress is not None and target > self.reported:
+            self.progress(target - self.reported)
+            self.reported = target
+
+
+# The generator ----------------------------------------------------------------------------------------------------
+
+
+def _load_settings(rebuild: bool) -> None:
+    """PostgreSQL session settings for the load's transaction (SET LOCAL: they end with it)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        # Losing the last commits in a crash is acceptable for a load that can be run again; waiting is not.
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        if rebuild:
+            # Index builds sort in memory and in parallel; foreign key validation hashes within this memory too.
+            cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            cursor.execute("SET LOCAL max_parallel_maintenance_workers = 2")
 
 
 def generate_city(
@@ -389,129 +566,273 @@ def generate_city(
     seed: int = 2008,
     actor=None,
     progress: Callable[[int], None] | None = None,
+    duties: bool = True,
+    rebuild_indexes: bool | None = None,
+    on_phase: Callable[[str], None] | None = None,
 ) -> GenerateResult:
-    """Add a synthetic city with `households` households (about four persons each) in one transaction.
+    """Add a synthetic city with `households` households (about four persons each) in one transaction, and unless
+    `duties` is false its two labour campaigns with the stamps of the households that completed them.
 
-    `progress(n)` is called after each chunk with the number of households just written."""
-    if not isinstance(households, int) or households < 1:
+    `progress(n)` is called as the load advances; the n add up to `households`. `on_phase(name)` names each part
+    (a table, "indexes"). `rebuild_indexes` forces the strategy (see the module's docstring); None picks by size.
+    `actor` is recorded in the audit entry and creates the campaigns (default: the inactive `synth` user)."""
+    if isinstance(households, bool) or not isinstance(households, int) or households < 1:
         raise DomainError("households", "Give a positive number of households.")
-    if households > 10_000_000:
-        raise DomainError("households", "At most 10,000,000 households per city.")
-    if units_per_district < 1:
+    if households > MAX_HOUSEHOLDS:
+        raise DomainError("households", f"At most {MAX_HOUSEHOLDS:,} households per city.")
+    if isinstance(units_per_district, bool) or not isinstance(units_per_district, int) or units_per_district < 1:
         raise DomainError("units_per_district", "A district has at least one unit.")
     started = time.perf_counter()
-    write_seconds = dict.fromkeys((model._meta.model_name for model in TABLE_ORDER), 0.0)
-    with transaction.atomic():
-        code = _check_city_code(city)
-        # The city code is part of the seed, so two cities generated with one seed are different people.
-        rng = random.Random(f"{seed}:{code}")
-        people = _People(rng)
-        sizes = unit_sizes(households, rng)
-        city_area, units = _areas(code=code, rng=rng, sizes=sizes, units_per_district=units_per_district)
-        workplaces = [(place.replace("혜산", city_area.name_ko.removesuffix("시")), jobs) for place, jobs in WORKPLACES]
-        keys = _Keys()
-        counts = dict.fromkeys(("households", "persons", "memberships", "dwellings", "residences", "occupations"), 0)
-        issued = 0
-        for chunk in _chunks(list(enumerate(zip(units, sizes, strict=True))), UNITS_PER_CHUNK):
-            # Plan the chunk with positions, then take keys for every table and turn positions into keys.
-            plan = []  # (unit position, unit, index, kind, floor area, registered_on, members, occupations)
-            for position, (unit, size) in chunk:
-                for index in range(size):
-                    kind = rng.choices(DWELLING_KINDS, weights=DWELLING_WEIGHTS)[0]
-                    floor_area = rng.randint(50, 75)
-                    registered_on = REGISTRY_START + timedelta(days=rng.randint(0, 3000))
-                    members = people.household()
-                    jobs = []
-                    for member in members:
-                        age = (REFERENCE_DATE - member.birth).days // 365
-                        if 17 <= age <= 60:
-                            workplace, titles = rng.choice(workplaces)
-                            since = max(registered_on, member.birth + timedelta(days=17 * 365))
-                            jobs.append((member, workplace, rng.choice(titles), since))
-                    plan.append((position, unit, index, kind, floor_area, registered_on, members, jobs))
-            person_total = sum(len(item[6]) for item in plan)
-            job_total = sum(len(item[7]) for item in plan)
-            dwelling_ids = iter(keys.take(Dwelling, len(plan)))
-            household_ids = iter(keys.take(Household, len(plan)))
-            residence_ids = iter(keys.take(Residence, len(plan)))
-            person_ids = iter(keys.take(Person, person_total))
-            membership_ids = iter(keys.take(Membership, person_total))
-            occupation_ids = iter(keys.take(Occupation, job_total))
-            rows: dict[type[models.Model], list[tuple]] = {model: [] for model in TABLE_ORDER}
-            for position, unit, index, kind, floor_area, registered_on, members, jobs in plan:
-                street = STREETS[position % len(STREETS)]
-                building = f"{index // 8 + 1}동" if kind == Dwelling.Kind.APARTMENT else ""
-                dwelling_id, household_id = next(dwelling_ids), next(household_ids)
-                rows[Dwelling].append(
-                    (
-                        dwelling_id,
-                        unit.pk,
-                        f"{street} {index + 1}",
-                        building,
-                        f"{index % 8 + 1}호" if building else "",
-                        kind.value,
-                        floor_area,
-                    )
-                )
-                member_ids = {}
-                for member in members:
-                    person_id = next(person_ids)
-                    member_ids[id(member)] = person_id
-                    issued += 1
-                    national_id = f"{member.birth:%y%m%d}-{1 if member.sex == 'M' else 2}{code}{issued:08d}"
-                    rows[Person].append(
-                        (
-                            person_id,
-                            member.family_name,
-                            member.given_name,
-                            member.birth,
-                            member.sex,
-                            national_id,
-                            Person.Status.RESIDENT.value,
-                            household_id,
-                        )
-                    )
-                    rows[Membership].append(
-                        (
-                            next(membership_ids),
-                            household_id,
-                            person_id,
-                            member.relation,
-                            max(member.birth, registered_on),
-                        )
-                    )
-                head_id = member_ids[id(members[0])]
-                rows[Household].append(
-                    (household_id, unit.pk, dwelling_id, head_id, f"{unit.code}-{index + 1:03d}", registered_on)
-                )
-                rows[Residence].append((next(residence_ids), household_id, unit.pk, dwelling_id, registered_on))
-                for member, workplace, title, since in jobs:
-                    rows[Occupation].append((next(occupation_ids), member_ids[id(member)], workplace, title, since))
-            for model in TABLE_ORDER:
+    seconds: dict[str, float] = {}
+    key_files: list[str] = []
+    transport: _Transport | None = None
+    try:
+        with transaction.atomic():
+            code = _check_city_code(city)
+            if rebuild_indexes is None:
+                rebuild_indexes = households >= REBUILD_MIN_HOUSEHOLDS and households >= Household.objects.count()
+            _load_settings(rebuild_indexes)
+            # The city code is part of the seed, so two cities generated with one seed are different people.
+            rng = random.Random(f"{seed}:{code}")
+            sizes = unit_sizes(households, rng)
+            city_area, districts, offices, levels, district_width = _areas(
+                code=code, rng=rng, unit_count=len(sizes), units_per_district=units_per_district
+            )
+            city_office = Office.objects.get(area=city_area)
+            user = None
+            if duties:
+                user = actor if getattr(actor, "pk", None) else system_user()
+            now = timezone.now().replace(microsecond=0)
+            reserved = _lock_and_reserve([(Area, len(sizes)), (Dwelling, households), (Household, households)])
+            name_ko = city_area.name_ko.removesuffix("시")
+            workplaces = [(place.replace("혜산", name_ko), jobs) for place, jobs in WORKPLACES]
+            plans = [CampaignPlan(position, spec.percent) for position, spec in enumerate(CAMPAIGNS, 1)]
+            if not duties:
+                plans = []
+            vendor = connection.vendor
+            generators = GENERATORS_LARGE if vendor == "postgresql" and households >= GENERATORS_MIN_HOUSEHOLDS else 1
+            transport = _PostgresTransport(generators) if vendor == "postgresql" else _SQLiteTransport(1)
+
+            began = time.perf_counter()
+            sql = CitySQL(
+                dialect=dialect_for(vendor, _city_key(seed, code)),
+                code=code,
+                bases=Bases(unit=reserved[Area], dwelling=reserved[Dwelling], household=reserved[Household], person=0),
+                reference_date=REFERENCE_DATE,
+                registry_start=REGISTRY_START,
+                workplaces=workplaces,
+                campaigns=plans,
+                unit_level_id=levels["unit"].pk,
+                unit_depth=city_area.depth + 2,
+                district_width=district_width,
+                unit_width=max(2, len(str(units_per_district))),
+            )
+            transport.on_all(sql.create_temporary_tables())
+            unit_rows, first_h = [], 0
+            for pos, size in enumerate(sizes):
+                unit_rows.append((pos, size, first_h, pos // units_per_district, pos % units_per_district + 1))
+                first_h += size
+            transport.fill("synth_unit", ["pos", "size", "first_h", "district", "number"], unit_rows)
+            del unit_rows
+            district_rows = [(i, d.pk, d.name_ko, d.name_en, d.path) for i, d in enumerate(districts)]
+            transport.fill("synth_district", ["district", "area_id", "name_ko", "name_en", "path"], district_rows)
+            analyze = ["ANALYZE synth_unit", "ANALYZE synth_district"] if vendor == "postgresql" else []
+            transport.on_all([*analyze, sql.build_households(), *(["ANALYZE synth_household"] if analyze else [])])
+            totals = transport.query(sql.totals())[0]
+            persons = int(totals[0])
+            sql.bases = Bases(
+                unit=reserved[Area],
+                dwelling=reserved[Dwelling],
+                household=reserved[Household],
+                person=_lock_and_reserve([(Person, persons)])[Person],
+            )
+            seconds["plan"] = time.perf_counter() - began
+
+            tables = [model._meta.db_table for model in LOADED_MODELS]
+            detached = None
+            if rebuild_indexes:
                 began = time.perf_counter()
-                _write(model, rows[model])
-                write_seconds[model._meta.model_name] += time.perf_counter() - began
-            counts["households"] += len(plan)
-            counts["dwellings"] += len(plan)
-            counts["residences"] += len(plan)
-            counts["persons"] += person_total
-            counts["memberships"] += person_total
-            counts["occupations"] += job_total
-            if progress is not None:
-                progress(len(plan))
-        _advance_sequences()
-        counts["units"] = len(units)
-        counts["districts"] = len({unit.parent_id for unit in units})
-        audit_record(
-            actor=actor,
-            action="synth.generate",
-            target=city_area,
-            area=city_area,
-            after={"seed": seed, "units_per_district": units_per_district, **counts},
-        )
-        committing = time.perf_counter()
-    # Leaving the block commits; PostgreSQL checks the deferred foreign keys of every row here.
-    write_seconds["commit"] = time.perf_counter() - committing
+                detached = bulk_schema.detach(tables)
+                seconds["detach"] = time.perf_counter() - began
+
+            campaigns, keys = [], []
+            if duties:
+                blocks = transport.query(sql.district_counts())
+                campaigns = _campaigns(city=city_area, office=city_office, user=user, now=now)
+                keys = _signing_keys(offices, [sum(int(n) for n in row[1:]) for row in blocks], now, key_files)
+                signer_rows = []
+                for row, office, key in zip(blocks, offices, keys, strict=True):
+                    bases, offset = [], 0
+                    for count in row[1:]:
+                        bases.append(offset)
+                        offset += int(count)
+                    signer_rows.append((row[0], office.pk, key.pk, *bases))
+                transport.fill(
+                    "synth_signer",
+                    ["district", "office_id", "key_id", *(f"base{plan.position}" for plan in plans)],
+                    signer_rows,
+                )
+                transport.fill(
+                    "synth_campaign",
+                    ["position", "duty_ref", "title", "quantity", "measure", "starts_on", "ends_on"],
+                    [
+                        (
+                            position,
+                            campaign.ref,
+                            (campaign.title_ko or campaign.title_en)[:120],
+                            str(spec.hours),
+                            campaign.measure,
+                            campaign.starts_on.isoformat(),
+                            campaign.ends_on.isoformat(),
+                        )
+                        for position, (campaign, spec) in enumerate(zip(campaigns, CAMPAIGNS, strict=True), 1)
+                    ],
+                )
+
+            stamp_total = sum(int(n) for n in totals[1:])
+            # Expected share of the time per part, from measured loads (rows × cost per row).
+            weights = {
+                "units": 0.1,
+                "dwellings": 1.0,
+                "households": 1.2,
+                "residences": 0.8,
+                "persons": 1.6 * persons / households,
+                "memberships": 1.0 * persons / households,
+                "occupations": 0.55 * persons / households,
+                "stamps": 1.8 * stamp_total / households,
+            }
+            if rebuild_indexes:
+                weights["indexes"] = 1.2 * sum(weights.values())
+            meter = _Progress(households, weights, progress, on_phase)
+            with_head = vendor == "postgresql"  # SQLite: set after the persons (see `_write_rows`)
+            counts = _write_rows(
+                transport=transport,
+                sql=sql,
+                meter=meter,
+                seconds=seconds,
+                households=households,
+                units=len(sizes),
+                with_head=with_head,
+                stamps_issued_at=_datetime_literal(now),
+                issued_by_id=user.pk if user else None,
+                duties=duties,
+            )
+            if detached is not None:
+                meter.start("indexes")
+                began = time.perf_counter()
+                weight_total = sum(max(1, item.rows) for item in detached.definitions) or 1
+                detached.restore(lambda item, _: meter.advance(max(1, item.rows) / weight_total))
+                seconds["indexes"] = time.perf_counter() - began
+            meter.finish()
+            counts.update(
+                units=len(sizes),
+                districts=len(districts),
+                campaigns=len(campaigns),
+                signing_keys=len(keys),
+            )
+            audit_record(
+                actor=actor,
+                action="synth.generate",
+                target=city_area,
+                area=city_area,
+                after={
+                    "seed": seed,
+                    "units_per_district": units_per_district,
+                    **counts,
+                    "campaigns": [campaign.ref for campaign in campaigns],
+                    "signing_keys": [key.kid for key in keys],
+                    "created_by": user.username if user else None,
+                    "rebuilt_indexes": rebuild_indexes,
+                },
+            )
+            transport.close()
+            transport = None
+            if on_phase is not None:
+                on_phase("commit")
+            committing = time.perf_counter()
+        # Leaving the block commits (on PostgreSQL, with small loads, this runs every deferred foreign key check).
+        seconds["commit"] = time.perf_counter() - committing
+    except BaseException:
+        if isinstance(transport, _PostgresTransport):
+            transport.close()
+        _delete_key_files(key_files)
+        raise
     return GenerateResult(
-        city=city_area, counts=counts, seconds=time.perf_counter() - started, write_seconds=write_seconds
+        city=city_area,
+        counts=counts,
+        seconds=time.perf_counter() - started,
+        write_seconds=seconds,
+        rebuilt_indexes=rebuild_indexes,
     )
+
+
+def _datetime_literal(value: datetime) -> str:
+    """How the database's date-time column takes `value` as text: UTC with its offset on PostgreSQL, naive UTC (as
+    Django stores it) on SQLite."""
+    utc = value.astimezone(UTC)
+    if connection.vendor == "postgresql":
+        return utc.isoformat(sep=" ")
+    return utc.replace(tzinfo=None).isoformat(sep=" ")
+
+
+def _write_rows(
+    *,
+    transport,
+    sql: CitySQL,
+    meter: _Progress,
+    seconds,
+    households,
+    units,
+    with_head,
+    stamps_issued_at,
+    issued_by_id,
+    duties,
+) -> dict[str, int]:
+    """Every table's rows, in an order without references to rows not yet written (SQLite checks them as it goes,
+    and a household's head is a person: on SQLite heads are set once the persons are in)."""
+    counts = {}
+
+    def write(phase: str, model, build, total: int, step: int) -> int:
+        meter.start(phase)
+        began = time.perf_counter()
+        columns, _ = build("0", "0")
+        written = transport.write(
+            model._meta.db_table,
+            columns,
+            lambda lo, hi: build(lo, hi)[1],
+            total,
+            step,
+            lambda done: meter.advance(done / total),
+        )
+        seconds[model._meta.model_name] = seconds.get(model._meta.model_name, 0.0) + time.perf_counter() - began
+        return written
+
+    write("units", Area, sql.units, units, UNITS_PER_CHUNK)
+    counts["dwellings"] = write("dwellings", Dwelling, sql.dwellings, households, CHUNK_HOUSEHOLDS)
+    counts["households"] = write(
+        "households",
+        Household,
+        lambda lo, hi: sql.households(lo, hi, with_head=with_head),
+        households,
+        CHUNK_HOUSEHOLDS,
+    )
+    counts["residences"] = write("residences", Residence, sql.residences, households, CHUNK_HOUSEHOLDS)
+    counts["persons"] = write("persons", Person, sql.persons, households, CHUNK_HOUSEHOLDS)
+    if not with_head:
+        began = time.perf_counter()
+        with connection.cursor() as cursor:
+            for lo in range(0, households, CHUNK_HOUSEHOLDS * 4):
+                cursor.execute(sql.set_heads(lo, lo + CHUNK_HOUSEHOLDS * 4))
+        seconds["household"] += time.perf_counter() - began
+    counts["memberships"] = write("memberships", Membership, sql.memberships, households, CHUNK_HOUSEHOLDS)
+    counts["occupations"] = write("occupations", Occupation, sql.occupations, households, CHUNK_HOUSEHOLDS)
+    counts["stamps"] = 0
+    if duties:
+        counts["stamps"] = write(
+            "stamps",
+            Stamp,
+            lambda lo, hi: sql.stamps(lo, hi, issued_at=stamps_issued_at, issued_by_id=issued_by_id),
+            households,
+            CHUNK_HOUSEHOLDS,
+        )
+    return counts

@@ -137,6 +137,11 @@ def build_demo(*, size: DemoSize | None = None, seed: int = 2008) -> dict[str, U
         officer = _user(f"officer-{letter.lower()}")
         area_services.role_assign(actor=admin, user=officer, role=Role.OFFICER, office=office, since=REGISTRY_START)
         cast[officer.username] = officer
+        if letter == "A":
+            # A second officer of the same office, who approves what officer-a computes (maker–checker).
+            checker = _user("officer-a2")
+            area_services.role_assign(actor=admin, user=checker, role=Role.OFFICER, office=office, since=REGISTRY_START)
+            cast[checker.username] = checker
         for number in range(1, size.units_per_district + 1):
             unit = area_services.area_create(
                 actor=admin,
@@ -146,13 +151,18 @@ def build_demo(*, size: DemoSize | None = None, seed: int = 2008) -> dict[str, U
                 name_ko=f"{name_ko} {number}인민반",
                 name_en=f"{name_en} unit {number}",
             )
-            leader = _user(f"leader-{letter.lower()}{number}")
-            area_services.role_assign(actor=admin, user=leader, role=Role.LEADER, area=unit, since=REGISTRY_START)
-            cast[leader.username] = leader
             street = STREETS[((ord(letter) - ord("A")) * size.units_per_district + number - 1) % len(STREETS)]
             for index in range(size.households_per_unit):
                 household_counter += 1
                 _build_household(admin, unit, people, street, index, household_counter)
+            # The leader is a resident of the unit: the head of its second household (the first is resident-a1's).
+            heads = Membership.objects.filter(household__unit=unit, relation="head").order_by("household__number")
+            leader_person = heads[1 if heads.count() > 1 else 0].person
+            leader = _user(f"leader-{letter.lower()}{number}")
+            area_services.role_assign(
+                actor=admin, user=leader, role=Role.LEADER, area=unit, person=leader_person, since=REGISTRY_START
+            )
+            cast[leader.username] = leader
         if letter == "A":
             a1 = Area.objects.get(code=f"{CITY_CODE}-A1")
             first = Membership.objects.filter(household__unit=a1, relation="head").order_by("household__number").first()
@@ -218,4 +228,4 @@ def _build_household(admin: User, unit: Area, people: _People, street: str, inde
             )
 
 
-CAST = ["admin", "officer-a", "officer-b", "leader-a1", "leader-b1", "resident-a1", "auditor"]
+CAST = ["admin", "officer-a", "officer-a2", "officer-b", "leader-a1", "leader-b1", "resident-a1", "auditor"]

@@ -428,7 +428,7 @@ def audit_log(request):
 @page
 def my_household(request):
     actor = request.user
-    household_ids = scope_for(actor).household_ids
+    household_ids = scope_for(actor).home_household_ids
     if not household_ids:
         raise NotVisible("no household")
     household = registry.household_detail(actor=actor, household_id=household_ids[0])

@@ -90,6 +90,20 @@ ACTION_LABELS = {
     "occupation.set": gettext_lazy("New job recorded"),
     "occupation.update": gettext_lazy("Job corrected"),
     "income.declare": gettext_lazy("Income declared"),
+    "campaign.suspend": gettext_lazy("Campaign suspended by its issuer"),
+    "campaign.cancel": gettext_lazy("Campaign cancelled by its issuer"),
+    "campaign.resume": gettext_lazy("Campaign resumed"),
+    "levy.suspend": gettext_lazy("Levy suspended by its issuer"),
+    "levy.cancel": gettext_lazy("Levy cancelled by its issuer"),
+    "levy.resume": gettext_lazy("Levy resumed"),
+    "program.create": gettext_lazy("Entitlement program started"),
+    "program.revise": gettext_lazy("Program norms or rule revised"),
+    "cycle.create": gettext_lazy("Entitlement cycle opened"),
+    "cycle.generate_request": gettext_lazy("Cycle computation requested"),
+    "cycle.generate": gettext_lazy("Entitlements computed"),
+    "cycle.approve": gettext_lazy("Cycle approved"),
+    "cycle.distribute": gettext_lazy("Distribution started"),
+    "cycle.close": gettext_lazy("Cycle closed"),
 }
 
 
@@ -144,6 +158,7 @@ def nav_links(context) -> list[tuple[str, str, bool]]:
         links.append((_("Today"), reverse("duties:day")))
     if scope.is_admin or Role.OFFICER in scope.roles or Role.AUDITOR in scope.roles:
         links.append((_("Duties"), reverse("duties:dashboard")))
+        links.append((_("Rations and benefits"), reverse("entitlements:programs")))
     if scope.is_admin or scope.prefixes(AUDIT):
         links.append((_("Audit log"), reverse("web:audit")))
     seen, unique = set(), []

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 
 from inminban.synth.demo import CAST, DEMO_PASSWORD, build_demo, demo_exists
 from inminban.synth.demo_duties import build_demo_duties
+from inminban.synth.demo_entitlements import build_demo_entitlements
 
 
 class Command(BaseCommand):
@@ -23,6 +24,8 @@ class Command(BaseCommand):
         # Duties are added separately so a demo from an earlier version gains them too (idempotent).
         if build_demo_duties(build_demo()):
             self.stdout.write("Added the demo directive, campaigns, levy and stamps.")
+        if build_demo_entitlements(build_demo()):
+            self.stdout.write("Added the demo ration and leader-benefit programs, with an approved cycle.")
         self.stdout.write("")
         self.stdout.write(f"Open http://{host}:{port}/ and log in with one of these (password: {DEMO_PASSWORD}):")
         for username, role in zip(
@@ -30,6 +33,7 @@ class Command(BaseCommand):
             [
                 "administrator",
                 "officer, district A office",
+                "second officer, district A office (approves cycles)",
                 "officer, district B office",
                 "leader of unit A1",
                 "leader of unit B1",

@@ -1,0 +1,355 @@
+"""A cycle's rule and norms compiled to one `INSERT … SELECT` per range of household ids.
+
+Plain SQL that runs on SQLite and PostgreSQL (the one difference is the name of the string aggregate). Nothing is
+evaluated per household in Python: a person's category, the household's quantity, each condition and the verdict
+are SQL expressions, and the statement writes one entitlement row for every household of the area in the range.
+
+Ages are compared as birth dates against cut-off dates worked out once per cycle (age ≥ n on the reference date
+⇔ born on or before the date n years earlier), which is exact, portable and index-friendly."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from django.db import connection
+from django.utils import timezone
+
+from inminban.areas.models import Area, RoleAssignment
+from inminban.duties.models import Campaign, Levy, Quota, Share
+from inminban.registry.models import Household, Membership, Occupation, Person, Residence
+from inminban.stamps.models import Stamp
+
+from .models import Entitlement, Program
+from .rules import leaves
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year - years, day=28)
+
+
+def months_before(day: date, months: int) -> date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month + 1, candidate)
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover
+
+
+def stamps_valid_at(reference_date: date) -> datetime:
+    """A stamp that expired before the start of the reference date does not count."""
+    return timezone.make_aware(datetime.combine(reference_date, time.min))
+
+
+@dataclass
+class CyclePlan:
+    """Everything the statement needs, worked out once per cycle (and kept in the cycle's snapshot)."""
+
+    cycle_id: int
+    kind: str
+    area_path: str
+    reference_date: date
+    days: int
+    benefit_days: int
+    norms: list[dict]
+    heavy_jobs: list[str]
+    rule: dict
+    stopped_refs: set[str] = field(default_factory=set)  # obligations suspended or cancelled at generation
+    ref_paths: dict[str, str] = field(default_factory=dict)  # directive reference -> area path it was sent to
+
+    @property
+    def valid_at(self) -> datetime:
+        return stamps_valid_at(self.reference_date)
+
+
+class _Sql:
+    """Text and parameters built side by side, so the parameters always follow the text's order."""
+
+    def __init__(self):
+        self.parts: list[str] = []
+        self.params: list = []
+
+    def add(self, text: str, *params) -> "_Sql":
+        self.parts.append(text)
+        self.params.extend(params)
+        return self
+
+    def extend(self, other: "_Sql") -> "_Sql":
+        self.parts.extend(other.parts)
+        self.params.extend(other.params)
+        return self
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def _t(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _date(value: date):
+    return connection.ops.adapt_datefield_value(value)
+
+
+def _datetime(value: datetime):
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _current(alias: str, on: date) -> _Sql:
+    return _Sql().add(f"{alias}.since <= %s AND ({alias}.until IS NULL OR {alias}.until > %s)", _date(on), _date(on))
+
+
+def _age_condition(column: str, plan: CyclePlan, min_age, max_age) -> _Sql:
+    sql = _Sql()
+    conditions = []
+    if min_age is not None:
+        conditions.append((f"{column} <= %s", _date(years_before(plan.reference_date, min_age))))
+    if max_age is not None:
+        conditions.append((f"{column} > %s", _date(years_before(plan.reference_date, max_age + 1))))
+    if not conditions:
+        return sql.add("1 = 1")
+    for index, (text, param) in enumerate(conditions):
+        sql.add((" AND " if index else "") + text, param)
+    return sql
+
+
+def _job_exists(plan: CyclePlan, heavy: bool) -> _Sql:
+    sql = _Sql().add(f"EXISTS (SELECT 1 FROM {_t(Occupation)} o WHERE o.person_id = p.id AND ")
+    sql.extend(_current("o", plan.reference_date))
+    if heavy:
+        if not plan.heavy_jobs:
+            return _Sql().add("1 = 0")
+        sql.add(f" AND o.job_title IN ({', '.join(['%s'] * len(plan.heavy_jobs))})", *plan.heavy_jobs)
+    return sql.add(")")
+
+
+def _category_case(plan: CyclePlan) -> _Sql:
+    sql = _Sql().add("CASE")
+    for index, category in enumerate(plan.norms):
+        sql.add(" WHEN ")
+        sql.extend(_age_condition("p.birth_date", plan, category["min_age"], category["max_age"]))
+        occupation = category["occupation"]
+        if occupation == "heavy":
+            sql.add(" AND ").extend(_job_exists(plan, heavy=True))
+        elif occupation == "employed":
+            sql.add(" AND ").extend(_job_exists(plan, heavy=False))
+        elif occupation == "none":
+            sql.add(" AND NOT ").extend(_job_exists(plan, heavy=False))
+        sql.add(f" THEN {index}")
+    return sql.add(" ELSE -1 END")
+
+
+def _norm_case(plan: CyclePlan) -> str:
+    whens = " ".join(f"WHEN {index} THEN {int(category['amount'])}" for index, category in enumerate(plan.norms))
+    return f"CASE pc.cat {whens} ELSE 0 END"
+
+
+def _members_aggregate() -> str:
+    item = "CAST(pm.pid AS TEXT) || ':' || CAST(pm.cat AS TEXT) || CASE WHEN pm.lead = 1 THEN '*' ELSE '' END"
+    if connection.vendor == "postgresql":
+        return f"string_agg({item}, ';' ORDER BY pm.pid)"
+    return f"group_concat({item}, ';')"  # fed in person order by the ordered subquery below
+
+
+def _members(plan: CyclePlan, low: int, high: int, member_leaves) -> _Sql:
+    ref = plan.reference_date
+    sql = _Sql().add(
+        "SELECT pm.hid AS hid, COUNT(*) AS size, SUM(pm.lead) AS leaders, SUM(pm.norm) AS norm_sum, "
+        "SUM(CASE WHEN pm.lead = 1 THEN pm.norm ELSE 0 END) AS lead_norm, "
+        f"{_members_aggregate()} AS members"
+    )
+    for leaf in member_leaves:
+        sql.add(", MAX(CASE WHEN ")
+        sql.extend(_age_condition("pm.birth", plan, leaf.params.get("min_age"), leaf.params.get("max_age")))
+        category = leaf.params.get("category")
+        if category is not None:
+            codes = [norm["code"] for norm in plan.norms]
+            sql.add(f" AND pm.cat = {codes.index(category) if category in codes else -2}")
+        sql.add(f" THEN 1 ELSE 0 END) AS f{leaf.index}")
+    sql.add(f" FROM (SELECT pc.*, {_norm_case(plan)} AS norm FROM (")
+    sql.add("SELECT mb.household_id AS hid, p.id AS pid, p.birth_date AS birth, ")
+    sql.add("CASE WHEN ld.person_id IS NULL THEN 0 ELSE 1 END AS lead, ")
+    sql.extend(_category_case(plan)).add(" AS cat")
+    sql.add(f" FROM {_t(Membership)} mb JOIN {_t(Person)} p ON p.id = mb.person_id")
+    sql.add(
+        f" LEFT JOIN (SELECT DISTINCT ra.person_id AS person_id FROM {_t(RoleAssignment)} ra"
+        " WHERE ra.role = 'leader' AND ra.person_id IS NOT NULL AND "
+    )
+    sql.extend(_current("ra", ref)).add(") ld ON ld.person_id = p.id")
+    sql.add(" WHERE mb.household_id >= %s AND mb.household_id < %s AND ", low, high)
+    sql.extend(_current("mb", ref))
+    if connection.vendor != "postgresql":
+        sql.add(" ORDER BY mb.household_id, p.id")
+    return sql.add(") pc) pm GROUP BY pm.hid")
+
+
+def _in_area(alias: str, plan: CyclePlan) -> _Sql:
+    return _Sql().add(f"substr({alias}.path, 1, %s) = %s", len(plan.area_path), plan.area_path)
+
+
+def _resident_at(plan: CyclePlan, on: date) -> _Sql:
+    sql = _Sql().add(
+        f"EXISTS (SELECT 1 FROM {_t(Residence)} r JOIN {_t(Area)} ra ON ra.id = r.unit_id"
+        " WHERE r.household_id = h.id AND "
+    )
+    return sql.extend(_current("r", on)).add(" AND ").extend(_in_area("ra", plan)).add(")")
+
+
+def _stamp_columns(plan: CyclePlan, leaf) -> _Sql:
+    """Two columns: s<i>, the id of the valid stamp used (NULL when none), and e<i>, 1 when nothing was due from the
+    household: no share with something left to give (never allocated one, exempt, or fully waived), or, for a
+    directive, the household's unit lies outside the area it was sent to."""
+    sql = _Sql().add(
+        f", (SELECT MIN(s.id) FROM {_t(Stamp)} s WHERE s.household_id = h.id AND s.revoked_at IS NULL"
+        " AND (s.expires_at IS NULL OR s.expires_at > %s)",
+        _datetime(plan.valid_at),
+    )
+    shares = f"{_t(Share)} sh JOIN {_t(Quota)} q ON q.id = sh.quota_id"
+    if leaf.kind == "stamp":
+        model, _, number = leaf.params.partition(":")
+        kind = {"campaign": "labour", "levy": "levy", "directive": "directive"}[model]
+        sql.add(" AND s.duty_kind = %s AND s.duty_ref = %s", kind, leaf.params)
+        sql.add(f") AS s{leaf.index}")
+        if model == "directive":
+            path = plan.ref_paths.get(leaf.params, "")
+            return sql.add(
+                f", CASE WHEN substr(u.path, 1, %s) = %s THEN 0 ELSE 1 END AS e{leaf.index}", len(path), path
+            )
+        column = "q.campaign_id" if model == "campaign" else "q.levy_id"
+        return sql.add(
+            f", CASE WHEN EXISTS (SELECT 1 FROM {shares} WHERE sh.household_id = h.id AND {column} = %s"
+            f" AND sh.quantity - sh.waived > 0) THEN 0 ELSE 1 END AS e{leaf.index}",
+            int(number),
+        )
+    window_start = months_before(plan.reference_date, leaf.params["months"])
+    ref = plan.reference_date
+    sql.add(
+        " AND s.duty_kind = %s AND s.period_end >= %s AND s.period_start <= %s",
+        leaf.params["kind"],
+        _date(window_start),
+        _date(ref),
+    )
+    sql.add(f") AS s{leaf.index}")
+    if leaf.params["kind"] == "directive":
+        return sql.add(f", 0 AS e{leaf.index}")
+    if leaf.params["kind"] == "labour":
+        table, column, end = _t(Campaign), "q.campaign_id", "c.ends_on"
+    else:
+        table, column, end = _t(Levy), "q.levy_id", "c.due_on"
+    # Nothing due: no share with something left to give in an active obligation of that kind in the window.
+    return sql.add(
+        f", CASE WHEN EXISTS (SELECT 1 FROM {shares} JOIN {table} c ON c.id = {column} WHERE sh.household_id = h.id"
+        f" AND {end} >= %s AND c.starts_on <= %s AND sh.quantity - sh.waived > 0 AND c.standing = 'active')"
+        f" THEN 0 ELSE 1 END AS e{leaf.index}",
+        _date(window_start),
+        _date(ref),
+    )
+
+
+def _holds(leaf, plan: CyclePlan) -> str:
+    if leaf.kind == "stamp" and leaf.params in plan.stopped_refs:
+        return "1 = 1"
+    if leaf.kind in ("stamp", "stamp_of_kind"):
+        return f"(x.s{leaf.index} IS NOT NULL OR x.e{leaf.index} = 1)"
+    if leaf.kind == "household_size":
+        parts = []
+        if leaf.params.get("min") is not None:
+            parts.append(f"x.size >= {int(leaf.params['min'])}")
+        if leaf.params.get("max") is not None:
+            parts.append(f"x.size <= {int(leaf.params['max'])}")
+        return "(" + " AND ".join(parts) + ")"
+    if leaf.kind == "leader":
+        return "(x.leaders > 0)"
+    return f"(x.l{leaf.index} = 1)"
+
+
+def _verdict(node: dict, holds: dict, counter: list[int]) -> str:
+    ((key, value),) = node.items()
+    if key == "all":
+        return "(" + " AND ".join(_verdict(child, holds, counter) for child in value) + ")"
+    if key == "any":
+        return "(" + " OR ".join(_verdict(child, holds, counter) for child in value) + ")"
+    if key == "not":
+        return "(NOT " + _verdict(value, holds, counter) + ")"
+    index = counter[0]
+    counter[0] += 1
+    return holds[index]
+
+
+def _outcome(leaf, plan: CyclePlan) -> str:
+    if leaf.kind == "stamp" and leaf.params in plan.stopped_refs:
+        return "'C'"
+    if leaf.kind in ("stamp", "stamp_of_kind"):
+        i = leaf.index
+        return f"CASE WHEN x.s{i} IS NOT NULL THEN 'S' WHEN x.e{i} = 1 THEN 'E' ELSE 'N' END"
+    return f"CASE WHEN {_holds(leaf, plan)} THEN 'Y' ELSE 'N' END"
+
+
+def _quantity(plan: CyclePlan) -> str:
+    if plan.kind == Program.Kind.GRAIN_RATION:
+        return f"x.norm_sum * {int(plan.days)}"
+    if plan.kind == Program.Kind.LEADER_BENEFIT:
+        return f"x.lead_norm * {int(plan.benefit_days)}"
+    return "x.norm_sum"
+
+
+def chunk_statement(plan: CyclePlan, low: int, high: int) -> tuple[str, list]:
+    """INSERT one entitlement for every household of the area with low <= id < high."""
+    rule_leaves = leaves(plan.rule)
+    member_leaves = [leaf for leaf in rule_leaves if leaf.kind == "member"]
+    stamp_leaves = [
+        leaf
+        for leaf in rule_leaves
+        if leaf.kind == "stamp_of_kind" or (leaf.kind == "stamp" and leaf.params not in plan.stopped_refs)
+    ]
+    holds = {leaf.index: _holds(leaf, plan) for leaf in rule_leaves}
+    verdict = _verdict(plan.rule, holds, [0])
+    outcomes = " || ".join(_outcome(leaf, plan) for leaf in rule_leaves) or "''"
+    stamps = " || ';' || ".join(f"COALESCE(CAST(x.s{leaf.index} AS TEXT), '')" for leaf in stamp_leaves) or "''"
+
+    inner = _Sql().add(
+        "SELECT h.id AS hid, h.unit_id AS unit_id, COALESCE(m.size, 0) AS size, COALESCE(m.leaders, 0) AS leaders, "
+        "COALESCE(m.norm_sum, 0) AS norm_sum, COALESCE(m.lead_norm, 0) AS lead_norm, "
+        "COALESCE(m.members, '') AS members"
+    )
+    for leaf in rule_leaves:
+        if leaf.kind == "member":
+            inner.add(f", COALESCE(m.f{leaf.index}, 0) AS l{leaf.index}")
+        elif leaf.kind == "resident":
+            inner.add(", CASE WHEN ").extend(_resident_at(plan, plan.reference_date))
+            if leaf.params.get("months"):
+                inner.add(" AND ").extend(_resident_at(plan, months_before(plan.reference_date, leaf.params["months"])))
+            inner.add(f" THEN 1 ELSE 0 END AS l{leaf.index}")
+        elif leaf in stamp_leaves:
+            inner.extend(_stamp_columns(plan, leaf))
+    inner.add(f" FROM {_t(Household)} h JOIN {_t(Area)} u ON u.id = h.unit_id LEFT JOIN (")
+    inner.extend(_members(plan, low, high, member_leaves))
+    inner.add(") m ON m.hid = h.id WHERE h.id >= %s AND h.id < %s AND ", low, high)
+    inner.extend(_in_area("u", plan))
+    inner.add(" AND (h.dissolved_on IS NULL OR h.dissolved_on > %s)", _date(plan.reference_date))
+
+    sql = _Sql().add(
+        f"INSERT INTO {_t(Entitlement)} (cycle_id, household_id, unit_id, eligible, quantity, members_counted, "
+        "leaders, members, outcomes, stamps) "
+        f"SELECT %s, x.hid, x.unit_id, CASE WHEN {verdict} THEN TRUE ELSE FALSE END, "
+        f"CASE WHEN {verdict} THEN {_quantity(plan)} ELSE 0 END, x.size, x.leaders, x.members, "
+        f"{outcomes}, {stamps} FROM (",
+        plan.cycle_id,
+    )
+    sql.extend(inner).add(") x")
+    return sql.text, sql.params
+
+
+def population_bounds(plan: CyclePlan) -> tuple[int, int] | None:
+    """The smallest and largest household id of the area (the range the chunks cover), or None if it has none."""
+    sql = _Sql().add(f"SELECT MIN(h.id), MAX(h.id) FROM {_t(Household)} h JOIN {_t(Area)} u ON u.id = h.unit_id WHERE ")
+    sql.extend(_in_area("u", plan))
+    with connection.cursor() as cursor:
+        cursor.execute(sql.text, sql.params)
+        low, high = cursor.fetchone()
+    return None if low is None else (low, high)
