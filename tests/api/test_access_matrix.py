@@ -14,11 +14,19 @@ Each endpoint is described once (how to address side "a", unit HS-A1 around resi
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 
+from inminban.areas import services as area_services
+from inminban.areas.models import Office
 from inminban.audit.models import AuditEntry
+from inminban.duties import services as duty_services
+from inminban.duties.models import AllocationRule
+from inminban.entitlements import services as entitlement_services
+from inminban.entitlements.models import Entitlement
 from inminban.registry.models import Membership
 
 from .conftest import Side, call, counts, error_fields
@@ -37,6 +45,7 @@ class Endpoint:
     reference: str = ""  # for creates: the body field that names the side's unit or household
     manages_areas: bool = False  # writes to the area tree: officers and admins only
     household_record: bool = True  # a record of a household, which its resident may read
+    needs: str = ""  # a fixture that adds more objects to the sides (see `entitlement_world`)
 
     def __str__(self) -> str:
         return self.name
@@ -198,6 +207,141 @@ ENDPOINTS = [
 ]
 
 
+def _programs(name, method, kind, path, body=None, **options) -> Endpoint:
+    """An entitlements endpoint. Programs and cycles are addressed to the side's district, so the leaders and the
+    residents of its units read them too (household_record); only officers and admins write them."""
+    return Endpoint(name, method, kind, path, body, needs="entitlement_world", manages_areas=kind != "read", **options)
+
+
+def _e(side: Side):
+    return side.entitlements
+
+
+ENDPOINTS += [
+    # Entitlements: programs, versions, cycles and their workflow, entitlement rows
+    _programs("program detail", "GET", "read", lambda s: f"/programs/{_e(s).program.pk}"),
+    _programs("program versions", "GET", "read", lambda s: f"/programs/{_e(s).program.pk}/versions"),
+    _programs("program cycles", "GET", "read", lambda s: f"/programs/{_e(s).program.pk}/cycles"),
+    _programs(
+        "program create",
+        "POST",
+        "create",
+        lambda s: "/programs",
+        lambda s: {"area": s.district.code, "kind": "grain_ration", "name_en": "Ration", "rule": {"resident": {}}},
+        ok=201,
+        reference="area",
+    ),
+    _programs(
+        "program revise",
+        "POST",
+        "write",
+        lambda s: f"/programs/{_e(s).program.pk}/versions",
+        lambda s: {"rule": {"leader": {}}, "note": "Leaders only"},
+        ok=201,
+    ),
+    _programs(
+        "cycle create",
+        "POST",
+        "write",
+        lambda s: f"/programs/{_e(s).program.pk}/cycles",
+        lambda s: {"period_start": "2026-06-01"},
+        ok=201,
+    ),
+    _programs("cycle detail", "GET", "read", lambda s: f"/cycles/{_e(s).generated.pk}"),
+    _programs("cycle figures", "GET", "read", lambda s: f"/cycles/{_e(s).generated.pk}/figures"),
+    _programs("cycle denials", "GET", "read", lambda s: f"/cycles/{_e(s).generated.pk}/denials"),
+    _programs("cycle entitlements", "GET", "read", lambda s: f"/cycles/{_e(s).generated.pk}/entitlements"),
+    _programs("cycle generate", "POST", "write", lambda s: f"/cycles/{_e(s).draft.pk}/generate", ok=202),
+    _programs("cycle approve", "POST", "write", lambda s: f"/cycles/{_e(s).generated.pk}/approve"),
+    _programs("cycle distribute", "POST", "write", lambda s: f"/cycles/{_e(s).approved.pk}/distribute"),
+    _programs("cycle close", "POST", "write", lambda s: f"/cycles/{_e(s).distributing.pk}/close"),
+    _programs("entitlement detail", "GET", "read", lambda s: f"/entitlements/{_e(s).entitlement.pk}"),
+    _programs("household entitlements", "GET", "read", lambda s: f"/households/{s.household.pk}/entitlements"),
+    # Duties: an office suspends or cancels its own campaign or levy
+    _programs(
+        "campaign standing",
+        "POST",
+        "write",
+        lambda s: f"/campaigns/{_e(s).campaign.pk}/standing",
+        lambda s: {"standing": "suspended", "reason": "Flood"},
+    ),
+    _programs(
+        "levy standing",
+        "POST",
+        "write",
+        lambda s: f"/levies/{_e(s).levy.pk}/standing",
+        lambda s: {"standing": "cancelled", "reason": "Harvest failed"},
+    ),
+]
+
+
+@dataclass
+class EntitlementSide:
+    """A program of the side's district with a cycle at each step of its workflow, and a campaign and a levy."""
+
+    program: object
+    draft: object
+    generated: object
+    approved: object
+    distributing: object
+    entitlement: Entitlement
+    campaign: object
+    levy: object
+
+
+@pytest.fixture
+def entitlement_world(world, cast) -> dict[str, Side]:
+    """Adds `side.entitlements` to both sides. Cycles are computed by a second officer of the district's office, so
+    that the first (officer-a on side a) may approve them."""
+    today = timezone.localdate()
+    for letter, side in world.items():
+        officer = cast[f"officer-{letter}"]
+        office = Office.objects.get(area=side.district)
+        checker = User.objects.create_user(f"matrix-checker-{letter}")
+        area_services.role_assign(
+            actor=cast["admin"], user=checker, role="officer", office=office, since=date(2015, 1, 1)
+        )
+        program = entitlement_services.program_create(
+            actor=officer,
+            office=office,
+            area=side.district,
+            kind="grain_ration",
+            rule={"resident": {}},
+            name_en="Ration",
+        )
+        cycles = [
+            entitlement_services.cycle_create(actor=officer, program=program, period_start=date(2026, month, 1))
+            for month in (1, 2, 3, 4)
+        ]
+        for cycle in cycles[1:]:
+            entitlement_services.cycle_generate(actor=checker, cycle=cycle)
+        for cycle in cycles[2:]:
+            entitlement_services.cycle_approve(actor=officer, cycle=cycle)
+        entitlement_services.cycle_distribute(actor=officer, cycle=cycles[3])
+        duty = {
+            "actor": officer,
+            "office": office,
+            "area": side.district,
+            "rule": AllocationRule.objects.get(code="equal"),
+            "starts_on": today,
+        }
+        side.entitlements = EntitlementSide(
+            program=program,
+            draft=cycles[0],
+            generated=cycles[1],
+            approved=cycles[2],
+            distributing=cycles[3],
+            entitlement=Entitlement.objects.get(cycle=cycles[1], household=side.household),
+            campaign=duty_services.campaign_create(
+                **duty, title_en="River cleanup", measure="person_hours", ends_on=today + timedelta(days=9)
+            ),
+            levy=duty_services.levy_create(
+                **duty, kind="food", title_en="Food for the army", measure="kg", due_on=today + timedelta(days=9)
+            ),
+        )
+    return world
+
+
 def expected(endpoint: Endpoint, role: str, side: str) -> int:
     if role == "admin":
         return endpoint.ok
@@ -228,7 +372,9 @@ CASES = [
 
 
 @pytest.mark.parametrize("endpoint, role, side", CASES)
-def test_access(endpoint: Endpoint, role: str, side: str, world, client_for):
+def test_access(endpoint: Endpoint, role: str, side: str, world, client_for, request):
+    if endpoint.needs:
+        request.getfixturevalue(endpoint.needs)
     target = world[side]
     before = counts()
     audit_before = AuditEntry.objects.count()
@@ -247,7 +393,9 @@ def test_access(endpoint: Endpoint, role: str, side: str, world, client_for):
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_anonymous_gets_401(endpoint: Endpoint, world, client_for):
+def test_anonymous_gets_401(endpoint: Endpoint, world, client_for, request):
+    if endpoint.needs:
+        request.getfixturevalue(endpoint.needs)
     before = counts()
     body = endpoint.body(world["a"]) if endpoint.body else None
     response = call(client_for(None), endpoint.method, endpoint.path(world["a"]), body)
@@ -262,6 +410,28 @@ LISTS = ["/areas", "/dwellings", "/households", "/persons", "/memberships", "/mo
 @pytest.mark.parametrize("path", LISTS)
 def test_anonymous_list_gets_401(path, client_for):
     assert call(client_for(None), "GET", path).status_code == 401
+
+
+ENTITLEMENT_TOOLS = [("GET", "/programs", None), ("GET", "/norm-presets", None)]
+ENTITLEMENT_TOOLS += [("POST", "/rules/check", {"rule": {"member": {"min_age": 65}}})]
+
+
+@pytest.mark.parametrize("method, path, body", ENTITLEMENT_TOOLS)
+def test_anonymous_gets_401_for_entitlement_lists_and_tools(method, path, body, client_for):
+    response = call(client_for(None), method, path, body)
+    assert response.status_code == 401 and response.json()["error"] == "unauthenticated"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_programs_list_holds_only_what_the_role_may_see(role, entitlement_world, client_for):
+    client = client_for(role)
+    page = call(client, "GET", "/programs?limit=500").json()
+    ours = {side.entitlements.program.pk for side in entitlement_world.values()}
+    seen = {item["id"] for item in page["items"]} & ours
+    sides = {"a", "b"} if role in ("admin", "auditor") else {"a"}
+    assert seen == {entitlement_world[side].entitlements.program.pk for side in sides}
+    for method, path, body in ENTITLEMENT_TOOLS[1:]:
+        assert call(client, method, path, body).status_code == 200, path
 
 
 def _units_of(path: str, item: dict, household_units: dict[int, str]) -> set[str]:

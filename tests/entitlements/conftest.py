@@ -72,7 +72,9 @@ def office_b(db) -> Office:
 def checker(cast, office_a) -> User:
     """A second officer of HS-A-OFFICE, who may approve what officer-a computed."""
     user = User.objects.create_user("checker-a", password="x")
-    area_services.role_assign(actor=cast["admin"], user=user, role=Role.OFFICER, office=office_a, since=date(2015, 1, 1))
+    area_services.role_assign(
+        actor=cast["admin"], user=user, role=Role.OFFICER, office=office_a, since=date(2015, 1, 1)
+    )
     return user
 
 

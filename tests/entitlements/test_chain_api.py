@@ -134,8 +134,12 @@ def test_chain_from_campaign_to_approved_cycles(bearer, checker, cast, unit_a1, 
         body = {"person": person.pk, "reason": "disability", "since": (today - timedelta(days=30)).isoformat()}
         _ok(call(leader, "post", "/duty-exemptions", body), 201)
     owing = [denied, *stamped]
-    _ok(call(officer, "post", f"/campaigns/{campaign['id']}/quotas", {"unit": "HS-A1", "quantity": 4 * len(owing)}), 201)
-    shares = {s["household"]: s for s in _ok(call(leader, "get", f"/campaigns/{campaign['id']}/shares?unit=HS-A1"))["items"]}
+    _ok(
+        call(officer, "post", f"/campaigns/{campaign['id']}/quotas", {"unit": "HS-A1", "quantity": 4 * len(owing)}), 201
+    )
+    shares = {
+        s["household"]: s for s in _ok(call(leader, "get", f"/campaigns/{campaign['id']}/shares?unit=HS-A1"))["items"]
+    }
     assert float(shares[exempt.pk]["quantity"]) == 0
     assert all(float(shares[h.pk]["quantity"]) == 4 for h in owing)
 
@@ -216,10 +220,14 @@ def test_chain_from_campaign_to_approved_cycles(bearer, checker, cast, unit_a1, 
         assert rows[household.pk]["quantity"] == daily_need(household, start) * days
 
     # The office cancels the campaign: next month, nobody is held to it; this month's decisions stay as they were.
-    standing = call(officer, "post", f"/campaigns/{campaign['id']}/standing", {"standing": "cancelled", "reason": "Flood"})
+    standing = call(
+        officer, "post", f"/campaigns/{campaign['id']}/standing", {"standing": "cancelled", "reason": "Flood"}
+    )
     assert _ok(standing)["standing"] == "cancelled"
     following = month_start(today, 1)
-    second = _ok(call(officer, "post", f"/programs/{program['id']}/cycles", {"period_start": following.isoformat()}), 201)
+    second = _ok(
+        call(officer, "post", f"/programs/{program['id']}/cycles", {"period_start": following.isoformat()}), 201
+    )
     _run_and_approve(officer, approver, second["id"])
     second_days = (date.fromisoformat(second["period_end"]) - following).days + 1
     later = _rows(officer, second["id"])

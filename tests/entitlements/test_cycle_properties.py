@@ -18,7 +18,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from inminban.areas.models import Area, AreaLevel, Office, RoleAssignment
@@ -38,7 +38,7 @@ HELD = {"Y", "S", "E", "C"}
 SERIAL = itertools.count(1)
 
 PROPERTY_SETTINGS = settings(
-    max_examples=50,
+    max_examples=60,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -108,6 +108,7 @@ def condition_leaves(codes: list[str]):
 
     return st.one_of(
         st.sampled_from(OBLIGATIONS).map(lambda name: {"stamp": name}),
+        st.sampled_from(OBLIGATIONS).map(lambda name: {"stamp": name}),
         st.builds(
             lambda kind, months: {"stamp_of_kind": {"kind": kind, "months": months}},
             st.sampled_from(["labour", "levy", "directive"]),
@@ -120,18 +121,18 @@ def condition_leaves(codes: list[str]):
     )
 
 
-def rule_trees(codes: list[str], depth: int = 4):
-    """all / any / not nested up to `depth` levels (at most 3 children each, so at most 27 conditions)."""
-    leaf = condition_leaves(codes)
-    if depth == 1:
-        return leaf
-    child = rule_trees(codes, depth - 1)
-    return st.one_of(
-        leaf,
-        st.lists(child, min_size=1, max_size=3).map(lambda nodes: {"all": nodes}),
-        st.lists(child, min_size=1, max_size=3).map(lambda nodes: {"any": nodes}),
-        child.map(lambda node: {"not": node}),
-    )
+@st.composite
+def rule_trees(draw, codes: list[str], depth: int = 4, top: bool = True) -> dict:
+    """all / any / not nested up to `depth` levels (at most 3 children each, so at most 27 conditions). The top is
+    mostly a combination of two or more; below it about one node in four is a condition."""
+    shape = draw(st.sampled_from(["node", "node", "node", "condition"]))
+    if depth == 1 or shape == "condition":
+        return draw(condition_leaves(codes))
+    combinator = draw(st.sampled_from(["all", "any", "all", "any"] + ([] if top else ["not"])))
+    if combinator == "not":
+        return {"not": draw(rule_trees(codes, depth - 1, top=False))}
+    children = st.lists(rule_trees(codes, depth - 1, top=False), min_size=2 if top else 1, max_size=3)
+    return {combinator: draw(children)}
 
 
 @dataclass
@@ -176,35 +177,49 @@ class Scenario:
     chunks: tuple[int, int] = (1, 1)
 
 
-persons = st.builds(
-    PersonSpec,
-    birth=st.one_of(
-        st.integers(0, 95 * 366).map(lambda days: ("days", days)),
-        st.tuples(st.just("birthday"), st.integers(0, 80), st.integers(-1, 1)),
-    ),
-    membership=st.sampled_from(["current"] * 4 + ["ended", "ends_on_reference", "future", "starts_on_reference"]),
-    jobs=st.lists(st.tuples(st.sampled_from(JOBS), st.sampled_from(["current", "current", "ended", "future"])), max_size=2),
-    leader=st.sampled_from([None, None, None, "current", "ended", "future"]),
-)
+def persons(ages: list[int]):
+    """Members of any age, and many born exactly on (or a day either side of) an age the norms or the rule name."""
+    years = st.sampled_from(ages) if ages else st.integers(0, 80)
+    return st.builds(
+        PersonSpec,
+        birth=st.one_of(
+            st.integers(0, 95 * 366).map(lambda days: ("days", days)),
+            st.tuples(st.just("birthday"), st.one_of(years, st.integers(0, 80)), st.integers(-1, 1)),
+        ),
+        membership=st.sampled_from(["current"] * 4 + ["ended", "ends_on_reference", "future", "starts_on_reference"]),
+        jobs=st.lists(
+            st.tuples(st.sampled_from(JOBS), st.sampled_from(["current", "current", "ended", "future"])), max_size=2
+        ),
+        leader=st.sampled_from([None, None, None, "current", "ended", "future"]),
+    )
+
+
 SHARE_STATES = ["none", "owed", "part_waived", "all_waived", "zero"]
-VALIDITY = ["valid", "valid", "expires_later", "expired", "expires_at_start", "revoked"]
+VALIDITY = ["valid", "valid", "valid", "expires_later", "expired", "expires_at_start", "revoked"]
 
 
-def households(area: str):
-    units = ["U", "U", "U2", "V"]
+def households(ages: list[int]):
+    units = ["U", "U", "U", "U2", "V"]
     return st.builds(
         HouseholdSpec,
         unit=st.sampled_from(units),
         dissolved=st.sampled_from([None, None, None, -30, 0, 30]),
-        members=st.lists(persons, max_size=4),
+        members=st.lists(persons(ages), max_size=4),
         residences=st.lists(
-            st.tuples(st.sampled_from(["U", "U", "U2", "V"]), st.integers(-500, 5), st.one_of(st.none(), st.integers(1, 600))),
+            st.tuples(
+                st.sampled_from(["U", "U", "U2", "V"]), st.integers(-500, 5), st.one_of(st.none(), st.integers(1, 600))
+            ),
             max_size=2,
         ),
         shares=st.fixed_dictionaries({name: st.sampled_from(SHARE_STATES) for name in ("c0", "c1", "l0")}),
         stamps=st.lists(
-            st.tuples(st.sampled_from(STAMP_TARGETS), st.sampled_from(VALIDITY), st.integers(-400, 30), st.integers(0, 60)),
-            max_size=3,
+            st.tuples(
+                st.sampled_from(OBLIGATIONS * 3 + STAMP_TARGETS),
+                st.sampled_from(VALIDITY),
+                st.integers(-400, 30),
+                st.integers(0, 60),
+            ),
+            max_size=4,
         ),
     )
 
@@ -213,7 +228,7 @@ def obligations(area: str, stoppable: bool):
     return st.builds(
         ObligationSpec,
         area=st.sampled_from(["U", "district"] + (["U2"] if area == "district" else [])),
-        start=st.integers(-400, 30),
+        start=st.integers(-200, 10),
         length=st.integers(0, 90),
         standing=st.sampled_from(["active", "active", "suspended", "cancelled"] if stoppable else ["active"]),
     )
@@ -229,7 +244,11 @@ def scenarios(draw, area: str | None = None) -> Scenario:
     )
     area = area or draw(st.sampled_from(["unit", "district"]))
     norms = draw(norm_lists())
-    people = draw(st.lists(households(area), max_size=6))
+    rule = draw(rule_trees([norm["code"] for norm in norms]))
+    bands = [(norm["min_age"], norm["max_age"]) for norm in norms]
+    bands += [(params["min_age"], params["max_age"]) for kind, params in _leaves_in_order(rule) if kind == "member"]
+    ages = sorted({age + shift for band in bands for age in band if age is not None for shift in (-1, 0, 1)} - {-1})
+    people = draw(st.lists(households(ages), min_size=1, max_size=6))
     return Scenario(
         reference_date=reference_date,
         next_month=draw(st.booleans()),
@@ -237,7 +256,7 @@ def scenarios(draw, area: str | None = None) -> Scenario:
         benefit_days=draw(st.integers(1, 31)),
         norms=norms,
         heavy_jobs=draw(st.lists(st.sampled_from(JOBS), unique=True, max_size=3)),
-        rule=draw(rule_trees([norm["code"] for norm in norms])),
+        rule=rule,
         area=area,
         obligations={name: draw(obligations(area, stoppable=name != "d0")) for name in OBLIGATIONS},
         households=people,
@@ -260,7 +279,12 @@ class Built:
 def _area(parent: Area, code: str) -> Area:
     level = AreaLevel.objects.filter(is_unit=True).order_by("rank").first()
     return Area.objects.create(
-        level=level, parent=parent, code=code, name_ko=code, name_en=code, path=f"{parent.path}{code}/",
+        level=level,
+        parent=parent,
+        code=code,
+        name_ko=code,
+        name_en=code,
+        path=f"{parent.path}{code}/",
         depth=parent.depth + 1,
     )
 
@@ -290,7 +314,11 @@ def build(scenario: Scenario, *, officer: User, leader_user: User, key: SigningK
     serial = next(SERIAL)
     office = Office.objects.get(code="HS-A-OFFICE")
     district, other_district = Area.objects.get(code="HS-A"), Area.objects.get(code="HS-B")
-    units = {"U": _area(district, f"PT{serial}U"), "U2": _area(district, f"PT{serial}W"), "V": _area(other_district, f"PT{serial}V")}
+    units = {
+        "U": _area(district, f"PT{serial}U"),
+        "U2": _area(district, f"PT{serial}W"),
+        "V": _area(other_district, f"PT{serial}V"),
+    }
     areas = units | {"district": district}
     rule = AllocationRule.objects.get(code="equal")
 
@@ -300,7 +328,11 @@ def build(scenario: Scenario, *, officer: User, leader_user: User, key: SigningK
         common = {"office": office, "area": areas[spec.area], "title_en": f"{name} {serial}"}
         if name == "d0":
             made[name] = Directive.objects.create(
-                **common, effective_on=start, due_on=start + timedelta(days=spec.length), issued_by=officer, issued_at=now
+                **common,
+                effective_on=start,
+                due_on=start + timedelta(days=spec.length),
+                issued_by=officer,
+                issued_at=now,
             )
             continue
         duty = {
@@ -338,7 +370,10 @@ def build(scenario: Scenario, *, officer: User, leader_user: User, key: SigningK
         built_households[index] = household
         for member_index, member in enumerate(spec.members):
             person = Person.objects.create(
-                family_name="김", given_name=f"{index}-{member_index}", birth_date=_birth(member, ref), sex="F",
+                family_name="김",
+                given_name=f"{index}-{member_index}",
+                birth_date=_birth(member, ref),
+                sex="F",
                 household=household,
             )
             persons[person.pk] = (index, member_index)
@@ -359,7 +394,9 @@ def build(scenario: Scenario, *, officer: User, leader_user: User, key: SigningK
             open_taken = open_taken or length is None
             since = ref + timedelta(days=start - residence_index * 700)
             Residence.objects.create(
-                household=household, unit=units[where], since=since,
+                household=household,
+                unit=units[where],
+                since=since,
                 until=None if length is None else since + timedelta(days=length),
             )
         for name, state in spec.shares.items():
@@ -369,7 +406,9 @@ def build(scenario: Scenario, *, officer: User, leader_user: User, key: SigningK
             quota = quotas.get((name, unit.pk))
             if quota is None:
                 target = {"campaign": obligation} if name.startswith("c") else {"levy": obligation}
-                quota = Quota.objects.create(unit=unit, quantity=Decimal("40"), as_of=ref, set_by=officer, set_at=now, **target)
+                quota = Quota.objects.create(
+                    unit=unit, quantity=Decimal("40"), as_of=ref, set_by=officer, set_at=now, **target
+                )
                 quotas[(name, unit.pk)] = quota
             quantity, waived = SHARE_AMOUNTS[state]
             Share.objects.create(quota=quota, household=household, quantity=Decimal(quantity), waived=Decimal(waived))
@@ -486,13 +525,15 @@ def reference(cycle) -> dict[int, dict]:
             jobs.setdefault(person_id, set()).add(title)
     leaders = {
         person_id
-        for person_id, since, until in RoleAssignment.objects.filter(role="leader", person_id__in=person_ids).values_list(
-            "person_id", "since", "until"
-        )
+        for person_id, since, until in RoleAssignment.objects.filter(
+            role="leader", person_id__in=person_ids
+        ).values_list("person_id", "since", "until")
         if _current(since, until, ref)
     }
     residences: dict[int, list] = {}
-    for row in Residence.objects.filter(household_id__in=households).values_list("household_id", "unit__path", "since", "until"):
+    for row in Residence.objects.filter(household_id__in=households).values_list(
+        "household_id", "unit__path", "since", "until"
+    ):
         residences.setdefault(row[0], []).append(row[1:])
     stamps: dict[int, list] = {}
     for row in Stamp.objects.filter(household_id__in=households).values(
@@ -526,7 +567,9 @@ def reference(cycle) -> dict[int, dict]:
     for kind, value in _leaves_in_order(version.rule):
         if kind == "stamp" and value not in obligations:
             model, _, number = value.partition(":")
-            obligations[value] = {"campaign": Campaign, "levy": Levy, "directive": Directive}[model].objects.get(pk=number)
+            obligations[value] = {"campaign": Campaign, "levy": Levy, "directive": Directive}[model].objects.get(
+                pk=number
+            )
 
     expected = {}
     for household_id, unit_path in households.items():
@@ -541,7 +584,11 @@ def reference(cycle) -> dict[int, dict]:
                 if getattr(obligation, "standing", "active") != "active":
                     letters.append("C")
                     continue
-                valid = {s["pk"] for s in own_stamps if s["duty_ref"] == params and s["duty_kind"] == KIND_OF[params.partition(":")[0]]}
+                valid = {
+                    s["pk"]
+                    for s in own_stamps
+                    if s["duty_ref"] == params and s["duty_kind"] == KIND_OF[params.partition(":")[0]]
+                }
                 if isinstance(obligation, Directive):
                     nothing_due = not unit_path.startswith(obligation.area.path)
                 else:
@@ -578,7 +625,10 @@ def reference(cycle) -> dict[int, dict]:
             elif kind == "resident":
                 days = [ref] + ([shift_months(ref, params["months"])] if params["months"] else [])
                 holds = all(
-                    any(path.startswith(area_path) and _current(since, until, day) for path, since, until in residences.get(household_id, []))
+                    any(
+                        path.startswith(area_path) and _current(since, until, day)
+                        for path, since, until in residences.get(household_id, [])
+                    )
                     for day in days
                 )
                 letters.append("Y" if holds else "N")
@@ -609,7 +659,10 @@ def assert_matches_reference(cycle) -> None:
     assert sorted(row.household_id for row in rows) == sorted(expected), "one row per household of the area, no more"
     for row in rows:
         want = expected[row.household_id]
-        got = {name: getattr(row, name) for name in ("eligible", "quantity", "members_counted", "leaders", "members", "outcomes")}
+        got = {
+            name: getattr(row, name)
+            for name in ("eligible", "quantity", "members_counted", "leaders", "members", "outcomes")
+        }
         assert got == {name: want[name] for name in got}, (row.household_id, cycle.version.rule)
         used = row.stamps.split(";") if want["stamp_sets"] else []
         assert row.stamps == "" or want["stamp_sets"], row.stamps
@@ -630,18 +683,125 @@ def makers(cast):
     office = Office.objects.get(code="HS-A-OFFICE")
     now = timezone.now()
     key = SigningKey.objects.create(
-        kid="00property00key0", office=office, key_name="property-test-key", public_key="0" * 64, kinds="labour,levy,directive",
-        created_at=now, valid_from=now - timedelta(days=3650), valid_until=now + timedelta(days=3650), retired_at=now,
+        kid="00property00key0",
+        office=office,
+        key_name="property-test-key",
+        public_key="0" * 64,
+        kinds="labour,levy,directive",
+        created_at=now,
+        valid_from=now - timedelta(days=3650),
+        valid_until=now + timedelta(days=3650),
+        retired_at=now,
     )
     return {"officer": cast["officer-a"], "leader_user": leader_user, "key": key}
 
 
 def _cycle(scenario: Scenario, program: Program, officer: User):
     start = month_start(scenario.reference_date, 1 if scenario.next_month else 0)
-    return services.cycle_create(actor=officer, program=program, period_start=start, reference_date=scenario.reference_date)
+    return services.cycle_create(
+        actor=officer, program=program, period_start=start, reference_date=scenario.reference_date
+    )
+
+
+# Cases the random search finds only now and then, always run first.
+NOTHING_SHARED = {"c0": "none", "c1": "none", "l0": "none"}
+NINE = [
+    {"code": "heavy", "name_en": "Heavy", "min_age": 17, "max_age": 60, "occupation": "heavy", "amount": 900},
+    {"code": "worker", "name_en": "Worker", "min_age": 17, "max_age": 60, "occupation": "employed", "amount": 700},
+    {"code": "young", "name_en": "Young", "min_age": 17, "max_age": 22, "occupation": "none", "amount": 600},
+    {"code": "child", "name_en": "Child", "min_age": 0, "max_age": 16, "occupation": None, "amount": 400},
+    {"code": "elderly", "name_en": "Elderly", "min_age": 61, "max_age": None, "occupation": None, "amount": 300},
+]
+
+
+def _person(years: int, offset: int = 0, jobs=(), membership: str = "current", leader=None) -> PersonSpec:
+    return PersonSpec(("birthday", years, offset), membership, list(jobs), leader)
+
+
+def _household(unit="U", members=(), shares=None, stamps=(), residences=(("U", -400, None),), dissolved=None):
+    return HouseholdSpec(unit, dissolved, list(members), list(residences), shares or NOTHING_SHARED, list(stamps))
+
+
+def _scenario(**values) -> Scenario:
+    base = {
+        "reference_date": date(2026, 3, 1),
+        "next_month": False,
+        "kind": Program.Kind.GRAIN_RATION,
+        "benefit_days": 5,
+        "norms": NINE,
+        "heavy_jobs": ["채굴공"],
+        "rule": {"resident": {"months": 0}},
+        "area": "unit",
+        "obligations": {name: ObligationSpec("U", -60, 30, "active") for name in OBLIGATIONS},
+        "households": [],
+        "chunks": (1, 2),
+    }
+    scenario = Scenario(**(base | values))
+    scenario.order = list(reversed(range(len(scenario.households))))
+    return scenario
+
+
+DIRECTIVE_OF_ONE_UNIT = _scenario(
+    area="district",
+    obligations={name: ObligationSpec("U", -60, 30, "active") for name in OBLIGATIONS},
+    rule={"all": [{"stamp": "d0"}, {"any": [{"resident": {"months": 0}}, {"not": {"leader": {}}}]}]},
+    households=[
+        _household("U", [_person(40)], stamps=[("d0", "valid", 0, 0)]),
+        _household("U", [_person(41)], stamps=[("d0", "revoked", 0, 0), ("other_directive", "valid", -20, 5)]),
+        _household("U2", [_person(42)]),
+    ],
+)
+STOPPED_AND_WAIVED = _scenario(
+    obligations={
+        "c0": ObligationSpec("district", -40, 30, "cancelled"),
+        "c1": ObligationSpec("U", -50, 20, "suspended"),
+        "l0": ObligationSpec("U", -20, 10, "active"),
+        "d0": ObligationSpec("U", -20, 10, "active"),
+    },
+    rule={"all": [{"stamp": "c0"}, {"stamp_of_kind": {"kind": "labour", "months": 3}}, {"stamp": "l0"}]},
+    households=[
+        _household(members=[_person(30)], shares={"c0": "owed", "c1": "owed", "l0": "all_waived"}),
+        _household(members=[_person(31)], shares={"c0": "owed", "c1": "none", "l0": "owed"}),
+        _household(members=[_person(32)], shares={"c0": "none", "c1": "owed", "l0": "part_waived"}),
+        _household(
+            members=[_person(33)],
+            shares={"c0": "owed", "c1": "owed", "l0": "owed"},
+            stamps=[("l0", "expires_later", 0, 0)],
+        ),
+        _household(
+            members=[_person(34)], shares={"c0": "none", "c1": "none", "l0": "zero"}, stamps=[("l0", "expired", 0, 0)]
+        ),
+    ],
+)
+AGE_BOUNDARIES = _scenario(
+    reference_date=date(2028, 2, 29),
+    rule={
+        "any": [
+            {"member": {"min_age": 61, "max_age": None, "category": None}},
+            {"household_size": {"min": 2, "max": 3}},
+        ]
+    },
+    households=[
+        _household(members=[_person(17, 0), _person(17, 1), _person(16, 0, jobs=[("교원", "current")])]),
+        _household(
+            members=[_person(60, 0, jobs=[("채굴공", "current")]), _person(60, -1, jobs=[("채굴공", "current")])]
+        ),
+        _household(members=[_person(61, 1), _person(22, 0), _person(23, 0), _person(0, 0)]),
+        _household(
+            members=[
+                _person(40, jobs=[("채굴공", "ended"), ("교원", "future")]),
+                _person(50, membership="ends_on_reference"),
+            ]
+        ),
+        _household(members=[_person(45, leader="current")], dissolved=0),
+    ],
+)
 
 
 @PROPERTY_SETTINGS
+@example(scenario=DIRECTIVE_OF_ONE_UNIT)
+@example(scenario=STOPPED_AND_WAIVED)
+@example(scenario=AGE_BOUNDARIES)
 @given(scenario=scenarios())
 def test_cycle_equals_the_python_reference_and_regenerates_the_same(scenario, makers):
     with transaction.atomic():
@@ -671,7 +831,14 @@ def _logical(built: Built, cycle) -> dict[int, tuple]:
             person, _, rest = item.partition(":")
             members.append((built.persons[int(person)], rest))
         stamps = tuple(built.stamps[int(value)] if value else None for value in row.stamps.split(";"))
-        rows[index_of[row.household_id]] = (row.eligible, row.quantity, row.leaders, tuple(sorted(members)), row.outcomes, stamps)
+        rows[index_of[row.household_id]] = (
+            row.eligible,
+            row.quantity,
+            row.leaders,
+            tuple(sorted(members)),
+            row.outcomes,
+            stamps,
+        )
     return rows
 
 

@@ -793,7 +793,9 @@ def confirm_acknowledgement(request, ack_id: int):
 
 
 def _stamp_out(stamp) -> dict:
-    return {"serial": str(stamp.serial), "encoded": stamp.encoded, "url": f"/stamps/{stamp.serial}/"}
+    from inminban.stamps.services import stamp_encoded  # as services.py does: duties reach stamps lazily
+
+    return {"serial": str(stamp.serial), "encoded": stamp_encoded(stamp), "url": f"/stamps/{stamp.serial}/"}
 
 
 # Campaigns and levies -----------------------------------------------------------------------------------------

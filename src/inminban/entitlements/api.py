@@ -2,9 +2,11 @@
 
 from datetime import date, datetime
 from types import SimpleNamespace
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 from inminban.api.pagination import PageParams, page_of, paginate
 from inminban.api.schemas import READ_ERRORS, WRITE_ERRORS, AreaCode, Input, IsoDate, area_in_scope, text
@@ -214,7 +216,20 @@ class SentenceOut(Schema):
 
 # Input ------------------------------------------------------------------------------------------------------------
 
-Norms = list[dict[str, Any]] | Literal["nine_levels", "five_levels", "cash"]
+
+def _norms_input(value):
+    """A preset's name or a list of person categories (each checked by the service, which names the one at fault).
+    One type rather than a union, so that an error names the field `norms`, not the union's members."""
+    if value is None or (isinstance(value, str) and value in PRESETS) or isinstance(value, list):
+        return value
+    raise PydanticCustomError("norms", f"A preset ({', '.join(PRESETS)}) or a list of person categories.")
+
+
+_NORMS_SCHEMA = [{"type": "array", "items": {"type": "object"}}, {"type": "string", "enum": list(PRESETS)}]
+Norms = Annotated[Any, BeforeValidator(_norms_input), WithJsonSchema({"anyOf": _NORMS_SCHEMA})]
+OptionalNorms = Annotated[
+    Any, BeforeValidator(_norms_input), WithJsonSchema({"anyOf": [*_NORMS_SCHEMA, {"type": "null"}]})
+]
 
 
 class ProgramIn(Input):
@@ -231,7 +246,7 @@ class ProgramIn(Input):
 
 
 class RevisionIn(Input):
-    norms: Norms | None = None
+    norms: OptionalNorms = None
     heavy_jobs: list[text(128)] | None = None
     rule: dict[str, Any] | None = None
     benefit_days: int | None = Field(None, ge=0, le=31)
@@ -272,7 +287,7 @@ def check_rule(request, payload: RuleCheckIn):
     """Check a rule's structure and read it back as a sentence (stamp references are checked when saved)."""
     from .norms import norms_validate
 
-    norms = norms_validate(PRESETS[payload.norms] if isinstance(payload.norms, str) else payload.norms)
+    norms = norms_validate(services.norms_from(payload.norms))
     rule, _refs = rule_clean(payload.rule, categories={n["code"] for n in norms})
     categories = {n["code"]: {"ko": n["name_ko"] or n["code"], "en": n["name_en"] or n["code"]} for n in norms}
     return {

@@ -18,7 +18,7 @@ from inminban.duties.models import Campaign, Levy, Quota, Share
 from inminban.registry.models import Household, Membership, Occupation, Person, Residence
 from inminban.stamps.models import Stamp
 
-from .models import Entitlement, Program
+from .models import CycleTally, Entitlement, Program
 from .rules import leaves
 
 
@@ -353,3 +353,13 @@ def population_bounds(plan: CyclePlan) -> tuple[int, int] | None:
         cursor.execute(sql.text, sql.params)
         low, high = cursor.fetchone()
     return None if low is None else (low, high)
+
+
+def tally_statement(cycle_id: int) -> tuple[str, list]:
+    """The cycle's figures per unit, verdict and outcome pattern, from its entitlement rows: one GROUP BY."""
+    return (
+        f"INSERT INTO {_t(CycleTally)} (cycle_id, unit_id, eligible, outcomes, households, quantity)"
+        f" SELECT cycle_id, unit_id, eligible, outcomes, COUNT(*), SUM(quantity) FROM {_t(Entitlement)}"
+        " WHERE cycle_id = %s GROUP BY cycle_id, unit_id, eligible, outcomes",
+        [cycle_id],
+    )

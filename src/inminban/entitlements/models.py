@@ -187,3 +187,26 @@ class Entitlement(models.Model):
 
     def __str__(self) -> str:
         return f"{'entitled' if self.eligible else 'denied'}: {self.household_id} in cycle {self.cycle_id}"
+
+
+class CycleTally(models.Model):
+    """Households and quantity of a cycle per unit, verdict and outcome pattern, written once when the cycle is
+    computed: the officer's figures and the denial breakdown read these few rows per unit, never the millions of
+    entitlement rows of a national cycle."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="tallies")
+    unit = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    eligible = models.BooleanField()
+    outcomes = models.CharField(max_length=64, blank=True)
+    households = models.PositiveIntegerField()
+    quantity = models.BigIntegerField()
+
+    scope_area_lookup = "unit"
+    scope_household_lookup = None
+
+    class Meta:
+        ordering = ["cycle_id", "unit_id"]
+        indexes = [models.Index(fields=["cycle", "unit"], name="tally_cycle_unit_idx")]
+
+    def __str__(self) -> str:
+        return f"cycle {self.cycle_id} unit {self.unit_id}: {self.households}"

@@ -169,7 +169,7 @@ def leaves(rule: dict) -> list[Leaf]:
 # Sentences ------------------------------------------------------------------------------------------------------
 
 KIND_NAMES = {
-    "ko": {"labour": "노력동원", "levy": "부과", "directive": "지시"},
+    "ko": {"labour": "로력동원", "levy": "부담", "directive": "지시"},
     "en": {"labour": "labour campaign", "levy": "levy", "directive": "directive"},
 }
 

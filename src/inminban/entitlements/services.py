@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from inminban.areas.access import MANAGE_AREAS, require
@@ -23,7 +23,7 @@ from inminban.common.errors import DomainError
 from inminban.duties.models import Campaign, Directive, Levy
 
 from . import cycle_sql
-from .models import Cycle, Entitlement, Program, ProgramVersion
+from .models import Cycle, CycleTally, Entitlement, Program, ProgramVersion
 from .norms import DEFAULT_HEAVY_JOBS, PRESETS, heavy_jobs_validate, norms_validate
 from .rules import REF_MODELS, leaves, parse_ref, rule_clean
 
@@ -69,12 +69,17 @@ def _resolve_refs(refs: list[tuple[str, str]], area: Area) -> None:
             raise DomainError(where, f"The {model} “{obligation}” is for another area than this program.")
 
 
-def _version_values(*, program_kind: str, area: Area, norms, heavy_jobs, rule, benefit_days) -> dict:
+def norms_from(norms):
+    """A preset's categories for a preset name; anything else is returned for `norms_validate` to check."""
     if isinstance(norms, str):
         if norms not in PRESETS:
             raise DomainError("norms", f"Unknown preset; one of {', '.join(PRESETS)}.")
-        norms = PRESETS[norms]
-    norms = norms_validate(norms)
+        return PRESETS[norms]
+    return norms
+
+
+def _version_values(*, program_kind: str, area: Area, norms, heavy_jobs, rule, benefit_days) -> dict:
+    norms = norms_validate(norms_from(norms))
     heavy_jobs = heavy_jobs_validate(DEFAULT_HEAVY_JOBS if heavy_jobs is None else heavy_jobs)
     rule, refs = rule_clean(rule, categories={category["code"] for category in norms})
     _resolve_refs(refs, area)
@@ -354,7 +359,7 @@ def cycle_generate_request(*, actor: User, cycle: Cycle) -> Cycle:
     return cycle
 
 
-def _begin_generation(actor, cycle: Cycle, resume: bool) -> tuple[Cycle, bool]:
+def _begin_generation(actor, cycle: Cycle, resume: bool, chunk: int) -> tuple[Cycle, bool]:
     """Freeze the inputs into the snapshot (unless resuming a run that already did) and clear old rows."""
     with transaction.atomic():
         cycle = _locked_cycle(cycle)
@@ -370,9 +375,11 @@ def _begin_generation(actor, cycle: Cycle, resume: bool) -> tuple[Cycle, bool]:
                 "stamps_valid_at": cycle_sql.stamps_valid_at(cycle.reference_date).isoformat(),
             }
             cycle.snapshot["bounds"] = list(cycle_sql.population_bounds(_plan(cycle)) or (0, -1))
+            cycle.snapshot["chunk"] = chunk  # a resumed run must cut the same ranges, whatever its own setting
             cycle.status = Cycle.Status.GENERATING
             cycle.save(update_fields=["snapshot", "status"])
             Entitlement.objects.filter(cycle=cycle).delete()
+            CycleTally.objects.filter(cycle=cycle).delete()
         return cycle, resuming
 
 
@@ -393,9 +400,10 @@ def cycle_generate(
 
     Each range of household ids is one INSERT … SELECT in its own transaction; `resume_from` skips ranges a killed
     run already committed (each range first deletes its own rows, so redoing one never duplicates)."""
-    cycle, resuming = _begin_generation(actor, cycle, resume=resume_from > 0)
+    size = chunk_households or CHUNK_HOUSEHOLDS
+    cycle, resuming = _begin_generation(actor, cycle, resume=resume_from > 0, chunk=size)
     plan = _plan(cycle)
-    ranges = chunk_ranges(cycle.snapshot["bounds"], chunk_households or CHUNK_HOUSEHOLDS)
+    ranges = chunk_ranges(cycle.snapshot["bounds"], cycle.snapshot.get("chunk", size) if resuming else size)
     start = resume_from if resuming else 0
     for index in range(start, len(ranges)):
         low, high = ranges[index]
@@ -412,13 +420,19 @@ def cycle_generate(
 @transaction.atomic
 def _finish_generation(actor, cycle: Cycle) -> Cycle:
     cycle = _locked_cycle(cycle)
-    totals = Entitlement.objects.filter(cycle=cycle).aggregate(
-        households=Count("id"), entitled=Count("id", filter=Q(eligible=True)), quantity=Sum("quantity")
+    CycleTally.objects.filter(cycle=cycle).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(*cycle_sql.tally_statement(cycle.pk))
+    totals = CycleTally.objects.filter(cycle=cycle).aggregate(
+        all_households=Sum("households"),
+        entitled_households=Sum("households", filter=Q(eligible=True)),
+        all_quantity=Sum("quantity"),
     )
-    cycle.households = totals["households"]
-    cycle.entitled = totals["entitled"]
-    cycle.denied = totals["households"] - totals["entitled"]
-    cycle.total_quantity = totals["quantity"] or 0
+    totals = {name: value or 0 for name, value in totals.items()}
+    cycle.households = totals["all_households"]
+    cycle.entitled = totals["entitled_households"]
+    cycle.denied = totals["all_households"] - totals["entitled_households"]
+    cycle.total_quantity = totals["all_quantity"]
     before = cycle.status
     cycle.status = Cycle.Status.GENERATED
     cycle.generated_by, cycle.generated_at = actor, timezone.now()

@@ -350,6 +350,7 @@ def cycle_unit(request, pk, code):
                 "entitlement": row,
                 "household": row.household,
                 "explanation": explanation,
+                "conditions": wording.condition_rows(cycle, explanation.conditions),
                 "missing": [
                     {"text": wording.missing_text(cycle, condition), "link": wording.stamp_link(condition, unit.code)}
                     for condition in explanation.missing

@@ -3,14 +3,14 @@
 explain.py says whether each condition held; a leader at a door needs the other half, what is missing, said as a
 missing thing ("no stamp for “Street cleaning” (labour campaign)"), so that they know which stamp to help with."""
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from .explain import Condition
 from .models import Cycle, Entitlement, Program, ProgramVersion
 from .norms import category_name
 from .rules import KIND_NAMES, REF_MODELS, leaves, rule_sentence
+from .services import stamp_reference
 
 
 def _lang() -> str:
@@ -19,8 +19,6 @@ def _lang() -> str:
 
 def _titles_now(rule: dict) -> dict:
     """Titles of the obligations a rule names, as they are now (a cycle keeps its own in its snapshot)."""
-    from .services import stamp_reference
-
     titles = {}
     for leaf in leaves(rule):
         if leaf.kind == "stamp" and leaf.params not in titles:
@@ -46,7 +44,10 @@ def cycle_sentence(cycle: Cycle) -> str:
     """The rule a cycle used: from its snapshot once computed, else from the version it will use."""
     if cycle.snapshot.get("version"):
         titles = {
-            ref: {"ko": info.get("title_ko") or info.get("title_en"), "en": info.get("title_en") or info.get("title_ko")}
+            ref: {
+                "ko": info.get("title_ko") or info.get("title_en"),
+                "en": info.get("title_en") or info.get("title_ko"),
+            }
             for ref, info in cycle.snapshot.get("obligations", {}).items()
         }
         version = cycle.snapshot["version"]
@@ -85,6 +86,20 @@ def missing_text(cycle: Cycle, condition: Condition) -> str:
     if leaf.kind == "leader":
         return _("no member leads a unit")
     return _("not met: %(condition)s") % {"condition": condition.phrase}
+
+
+def condition_rows(cycle: Cycle, conditions: list[Condition], serials: dict[int, str] | None = None) -> list[dict]:
+    """Each condition as a line for a page: met ones as the rule says them, the others as what is missing."""
+    return [
+        {
+            "met": condition.satisfied,
+            "text": condition.phrase if condition.satisfied else missing_text(cycle, condition),
+            # "a valid stamp" would only repeat the phrase; the other notes say why a duty counts as done.
+            "note": condition.note if condition.satisfied and not condition.stamp_id else "",
+            "serial": (serials or {}).get(condition.stamp_id),
+        }
+        for condition in conditions
+    ]
 
 
 def stamp_link(condition: Condition, unit_code: str) -> str | None:

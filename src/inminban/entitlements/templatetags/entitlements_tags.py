@@ -34,7 +34,9 @@ def _serials(actor, explanations) -> dict[int, str]:
     ids = {c.stamp_id for e in explanations for c in e.conditions if c.stamp_id}
     if not ids:
         return {}
-    return {pk: str(serial) for pk, serial in stamps_visible(actor=actor).filter(pk__in=ids).values_list("pk", "serial")}
+    return {
+        pk: str(serial) for pk, serial in stamps_visible(actor=actor).filter(pk__in=ids).values_list("pk", "serial")
+    }
 
 
 @register.inclusion_tag("entitlements/_household_entitlements.html", takes_context=True)
@@ -60,15 +62,7 @@ def household_entitlements(context, household):
                 "entitlement": row,
                 "explanation": explanation,
                 "preliminary": cycle.status == Cycle.Status.GENERATED,
-                "conditions": [
-                    {
-                        "met": condition.satisfied,
-                        "text": condition.phrase if condition.satisfied else wording.missing_text(cycle, condition),
-                        "note": condition.note if condition.satisfied and not condition.stamp_id else "",
-                        "serial": serials.get(condition.stamp_id),
-                    }
-                    for condition in explanation.conditions
-                ],
+                "conditions": wording.condition_rows(cycle, explanation.conditions, serials),
                 "members": [
                     {
                         "name": names.get(member.person_id) or _("a former member"),
