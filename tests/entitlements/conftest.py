@@ -4,19 +4,24 @@ alone."""
 
 import json
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, time, timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
 from inminban.api.tokens import token_create
 from inminban.areas import services as area_services
 from inminban.areas.models import Office, Role
 from inminban.audit.models import AuditEntry
+from inminban.duties import services as duty_services
+from inminban.duties.models import AllocationRule, Share
 from inminban.entitlements import services
 from inminban.entitlements.models import Cycle, Entitlement, Program, ProgramVersion
 from inminban.jobs.models import Job
+from inminban.registry.models import Membership
 
 API = "/api/v1"
 
@@ -133,3 +138,39 @@ def nothing_written(db):
         assert state() == before, "a refused request wrote something"
 
     return check
+
+
+@pytest.fixture
+def street(cast, office_a, unit_a1):
+    """Street cleaning in unit A1, four hours a household; only resident-a1's household is stamped."""
+    today = timezone.localdate()
+    campaign = duty_services.campaign_create(
+        actor=cast["officer-a"],
+        office=office_a,
+        area=unit_a1,
+        title_ko="거리 청소",
+        title_en="Street cleaning",
+        measure="person_hours",
+        rule=AllocationRule.objects.get(code="equal"),
+        starts_on=today - timedelta(days=10),
+        ends_on=today - timedelta(days=1),
+    )
+    households = unit_a1.households.count()
+    duty_services.quota_set(
+        actor=cast["officer-a"], obligation=campaign, unit=unit_a1, quantity=Decimal(4 * households)
+    )
+    session = duty_services.session_create(
+        actor=cast["leader-a1"],
+        campaign=campaign,
+        unit=unit_a1,
+        on=today - timedelta(days=5),
+        starts_at=time(7, 0),
+        ends_at=time(11, 0),
+    )
+    own = cast["resident-a1"].role_assignments.get(role="resident").person.household
+    share = Share.objects.get(quota__campaign=campaign, household=own)
+    head = Membership.objects.filter(household=share.household, relation="head").first().person
+    duty_services.attendance_record(actor=cast["leader-a1"], session=session, person=head)
+    share.refresh_from_db()
+    duty_services.share_confirm(actor=cast["leader-a1"], share=share)
+    return campaign

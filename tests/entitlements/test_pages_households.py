@@ -2,69 +2,19 @@
 each household is missing), the links from the unit page and /day/, and the block on the household page and on
 /my-household/. Each is scoped: a leader sees their unit, a resident their household, anyone else a 404."""
 
-from datetime import time, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from inminban.areas.models import Office
-from inminban.duties import services as duty_services
-from inminban.duties.models import AllocationRule, Share
 from inminban.entitlements import services
 from inminban.entitlements.models import Cycle, Entitlement
-from inminban.registry.models import Membership
-
-
-@pytest.fixture(autouse=True)
-def keys_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("INMINBAN_KEYS_DIR", str(tmp_path / "keys"))
-
-
-@pytest.fixture
-def office_a(db) -> Office:
-    return Office.objects.get(code="HS-A-OFFICE")
 
 
 def _own_household(user):
     return user.role_assignments.get(role="resident").person.household
-
-
-@pytest.fixture
-def street(cast, office_a, unit_a1):
-    """Street cleaning in unit A1, four hours a household; only resident-a1's household is stamped."""
-    today = timezone.localdate()
-    campaign = duty_services.campaign_create(
-        actor=cast["officer-a"],
-        office=office_a,
-        area=unit_a1,
-        title_ko="거리 청소",
-        title_en="Street cleaning",
-        measure="person_hours",
-        rule=AllocationRule.objects.get(code="equal"),
-        starts_on=today - timedelta(days=10),
-        ends_on=today - timedelta(days=1),
-    )
-    households = unit_a1.households.count()
-    duty_services.quota_set(
-        actor=cast["officer-a"], obligation=campaign, unit=unit_a1, quantity=Decimal(4 * households)
-    )
-    session = duty_services.session_create(
-        actor=cast["leader-a1"],
-        campaign=campaign,
-        unit=unit_a1,
-        on=today - timedelta(days=5),
-        starts_at=time(7, 0),
-        ends_at=time(11, 0),
-    )
-    share = Share.objects.get(quota__campaign=campaign, household=_own_household(cast["resident-a1"]))
-    head = Membership.objects.filter(household=share.household, relation="head").first().person
-    duty_services.attendance_record(actor=cast["leader-a1"], session=session, person=head)
-    share.refresh_from_db()
-    duty_services.share_confirm(actor=cast["leader-a1"], share=share)
-    return campaign
 
 
 @pytest.fixture

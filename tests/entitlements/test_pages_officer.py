@@ -2,29 +2,19 @@
 computation runs as a background job), and bad input coming back on its field with nothing written."""
 
 import re
-from datetime import time, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from inminban.areas import services as area_services
-from inminban.areas.models import Office
 from inminban.audit.models import AuditEntry
-from inminban.duties import services as duty_services
-from inminban.duties.models import AllocationRule, Share
 from inminban.entitlements import services
 from inminban.entitlements.models import Cycle, Entitlement, Program, ProgramVersion
 from inminban.jobs.models import Job
 from inminban.jobs.runner import run_due
-from inminban.registry.models import Membership
 from inminban.synth.demo import DEMO_PASSWORD
-
-
-@pytest.fixture(autouse=True)
-def keys_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("INMINBAN_KEYS_DIR", str(tmp_path / "keys"))
 
 
 def _counts():
@@ -35,11 +25,6 @@ def _counts():
 
 
 @pytest.fixture
-def office_a(db) -> Office:
-    return Office.objects.get(code="HS-A-OFFICE")
-
-
-@pytest.fixture
 def checker(cast, office_a) -> User:
     """A second officer of district A's office, who approves what officer-a computes."""
     user = User.objects.filter(username="officer-a2").first()
@@ -47,41 +32,6 @@ def checker(cast, office_a) -> User:
         user = User.objects.create_user("officer-a2", password=DEMO_PASSWORD)
         area_services.role_assign(actor=cast["admin"], user=user, role="officer", office=office_a)
     return user
-
-
-@pytest.fixture
-def street(cast, office_a, unit_a1):
-    """Street cleaning in unit A1, four hours a household; the first household (resident-a1's) is stamped."""
-    today = timezone.localdate()
-    campaign = duty_services.campaign_create(
-        actor=cast["officer-a"],
-        office=office_a,
-        area=unit_a1,
-        title_ko="거리 청소",
-        title_en="Street cleaning",
-        measure="person_hours",
-        rule=AllocationRule.objects.get(code="equal"),
-        starts_on=today - timedelta(days=10),
-        ends_on=today - timedelta(days=1),
-    )
-    households = unit_a1.households.count()
-    duty_services.quota_set(
-        actor=cast["officer-a"], obligation=campaign, unit=unit_a1, quantity=Decimal(4 * households)
-    )
-    session = duty_services.session_create(
-        actor=cast["leader-a1"],
-        campaign=campaign,
-        unit=unit_a1,
-        on=today - timedelta(days=5),
-        starts_at=time(7, 0),
-        ends_at=time(11, 0),
-    )
-    share = Share.objects.filter(quota__campaign=campaign).order_by("household__number").first()
-    head = Membership.objects.filter(household=share.household, relation="head").first().person
-    duty_services.attendance_record(actor=cast["leader-a1"], session=session, person=head)
-    share.refresh_from_db()
-    duty_services.share_confirm(actor=cast["leader-a1"], share=share)
-    return campaign
 
 
 @pytest.fixture

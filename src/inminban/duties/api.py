@@ -86,18 +86,6 @@ ClockTime = Annotated[time, BeforeValidator(_clock_time), WithJsonSchema({"type"
 # Resolving references -----------------------------------------------------------------------------------------
 
 
-def _office(actor, code: str | None, area):
-    if code is None:
-        office = selectors.default_office(actor=actor, area=area)
-        if office is None:
-            raise DomainError("office", f"No office of yours governs {area.code}.")
-        return office
-    office = selectors.offices_for(actor=actor).filter(code=code).first()
-    if office is None:
-        raise DomainError("office", f"No office {code!r} that you act for.")
-    return office
-
-
 def _rule(actor, code: str):
     rule = selectors.rules_visible(actor=actor).filter(code=code).first()
     if rule is None:
@@ -695,7 +683,7 @@ def create_directive(request, payload: DirectiveIn):
     """Issue a directive to every household under an area (officers)."""
     require_any(request.user, MANAGE_AREAS)
     area = area_in_scope(request.user, payload.area, field="area")
-    office = _office(request.user, payload.office, area)
+    office = selectors.office_in_scope(actor=request.user, code=payload.office, area=area)
     fields = payload.model_dump(exclude={"office", "area", "attachments"})
     attachments = [item.model_dump() for item in payload.attachments]
     directive = services.directive_issue(
@@ -804,7 +792,7 @@ def _stamp_out(stamp) -> dict:
 def _obligation_fields(request, payload: ObligationIn) -> dict:
     area = area_in_scope(request.user, payload.area, field="area")
     return payload.model_dump(exclude={"office", "area", "rule"}) | {
-        "office": _office(request.user, payload.office, area),
+        "office": selectors.office_in_scope(actor=request.user, code=payload.office, area=area),
         "area": area,
         "rule": _rule(request.user, payload.rule),
     }

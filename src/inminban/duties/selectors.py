@@ -23,7 +23,7 @@ from inminban.areas.access import (
     subtree_q,
 )
 from inminban.areas.models import Area, Office
-from inminban.common.errors import NotVisible
+from inminban.common.errors import DomainError, NotVisible
 from inminban.registry.models import Household, Membership
 
 from .models import (
@@ -101,6 +101,20 @@ def _percent(part, whole) -> int:
 def offices_for(*, actor) -> QuerySet[Office]:
     """Offices the actor may act for (issue directives, campaigns and levies)."""
     return restrict(Office.objects.select_related("area"), actor, MANAGE_AREAS)
+
+
+def office_in_scope(*, actor, code: str | None, area: Area, field: str = "office") -> Office:
+    """The office a request names by code (one the actor acts for), or by default the nearest of theirs over
+    `area`; DomainError naming `field` otherwise."""
+    if code is None:
+        office = default_office(actor=actor, area=area)
+        if office is None:
+            raise DomainError(field, f"No office of yours governs {area.code}.")
+        return office
+    office = offices_for(actor=actor).filter(code=code).first()
+    if office is None:
+        raise DomainError(field, f"No office {code!r} that you act for.")
+    return office
 
 
 def default_office(*, actor, area: Area) -> Office | None:

@@ -3,10 +3,7 @@
 NotVisible answers 404 and NotPermitted 403, whichever selector or service raised it. One-tap actions (acknowledge,
 confirm, decide) are small POST forms that come back to the page they were sent from, with a message."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -19,29 +16,14 @@ from django.views.decorators.http import require_POST
 from inminban.areas.access import CHANGE, MANAGE_AREAS, can, require_any, scope_for, subtree_q
 from inminban.areas.models import Area
 from inminban.areas.selectors import areas_visible
-from inminban.common.errors import DomainError, NotPermitted, NotVisible
+from inminban.common.errors import DomainError, NotVisible
 from inminban.registry import selectors as registry
+from inminban.web.decorators import page
 from inminban.web.forms import apply_service
 
 from . import forms, selectors, services
 from .charts import progress_chart
 from .models import Campaign, Measure, Waiver
-
-
-def page(view):
-    """Log-in required; NotVisible answers 404 and NotPermitted 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotVisible:
-            raise Http404 from None
-        except NotPermitted:
-            raise PermissionDenied from None
-
-    return wrapper
 
 
 def _back(request, default: str):

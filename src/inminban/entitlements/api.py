@@ -11,7 +11,6 @@ from pydantic_core import PydanticCustomError
 from inminban.api.pagination import PageParams, page_of, paginate
 from inminban.api.schemas import READ_ERRORS, WRITE_ERRORS, AreaCode, Input, IsoDate, area_in_scope, text
 from inminban.areas.access import MANAGE_AREAS, require_any
-from inminban.common.errors import DomainError
 from inminban.duties import selectors as duty_selectors
 from inminban.registry import selectors as registry_selectors
 
@@ -21,18 +20,6 @@ from .norms import PRESETS
 from .rules import leaves, rule_clean, rule_sentence
 
 router = Router(tags=["entitlements"])
-
-
-def _office(actor, code: str | None, area):
-    if code is None:
-        office = duty_selectors.default_office(actor=actor, area=area)
-        if office is None:
-            raise DomainError("office", f"No office of yours governs {area.code}.")
-        return office
-    office = duty_selectors.offices_for(actor=actor).filter(code=code).first()
-    if office is None:
-        raise DomainError("office", f"No office {code!r} that you act for.")
-    return office
 
 
 # Output -----------------------------------------------------------------------------------------------------------
@@ -310,7 +297,7 @@ def create_program(request, payload: ProgramIn):
     area = area_in_scope(request.user, payload.area, field="area")
     program = services.program_create(
         actor=request.user,
-        office=_office(request.user, payload.office, area),
+        office=duty_selectors.office_in_scope(actor=request.user, code=payload.office, area=area),
         area=area,
         **payload.model_dump(exclude={"office", "area"}),
     )

@@ -457,63 +457,86 @@ def _finish_generation(actor, cycle: Cycle) -> Cycle:
     return cycle
 
 
+def _advance(
+    *,
+    actor: User,
+    cycle: Cycle,
+    expected: str,
+    refusal: str,
+    status: str,
+    at_field: str,
+    action: str,
+    by_field: str | None = None,
+    check=None,
+) -> Cycle:
+    """One step of the workflow: from `expected` to `status`, stamping when (and by whom), audited."""
+    cycle = _locked_cycle(cycle)
+    _require_office(actor, cycle.program.office, cycle.program.area)
+    if cycle.status != expected:
+        raise DomainError("status", f"{refusal}; this one is {cycle.status}.")
+    if check is not None:
+        check(cycle)
+    cycle.status = status
+    setattr(cycle, at_field, timezone.now())
+    fields = ["status", at_field]
+    if by_field is not None:
+        setattr(cycle, by_field, actor)
+        fields.append(by_field)
+    cycle.save(update_fields=fields)
+    after = {"status": cycle.status}
+    if action == "cycle.approve":
+        after["generated_by"] = cycle.generated_by_id
+    _audit(actor, action, cycle, area=cycle.program.area, before={"status": expected}, after=after)
+    return cycle
+
+
+def _not_the_maker(actor: User):
+    def check(cycle: Cycle) -> None:
+        if cycle.generated_by_id == actor.pk:
+            raise DomainError("approved_by", "You computed this cycle; another officer must approve it.")
+
+    return check
+
+
 @transaction.atomic
 def cycle_approve(*, actor: User, cycle: Cycle) -> Cycle:
     """A second officer approves a computed cycle: the one who computed it cannot (maker–checker)."""
-    cycle = _locked_cycle(cycle)
-    _require_office(actor, cycle.program.office, cycle.program.area)
-    if cycle.status != Cycle.Status.GENERATED:
-        raise DomainError("status", f"Only a computed cycle can be approved; this one is {cycle.status}.")
-    if cycle.generated_by_id == actor.pk:
-        raise DomainError("approved_by", "You computed this cycle; another officer must approve it.")
-    cycle.status, cycle.approved_by, cycle.approved_at = Cycle.Status.APPROVED, actor, timezone.now()
-    cycle.save(update_fields=["status", "approved_by", "approved_at"])
-    _audit(
-        actor,
-        "cycle.approve",
-        cycle,
-        area=cycle.program.area,
-        before={"status": Cycle.Status.GENERATED},
-        after={"status": cycle.status, "generated_by": cycle.generated_by_id},
+    return _advance(
+        actor=actor,
+        cycle=cycle,
+        expected=Cycle.Status.GENERATED,
+        refusal="Only a computed cycle can be approved",
+        status=Cycle.Status.APPROVED,
+        at_field="approved_at",
+        by_field="approved_by",
+        action="cycle.approve",
+        check=_not_the_maker(actor),
     )
-    return cycle
 
 
 @transaction.atomic
 def cycle_distribute(*, actor: User, cycle: Cycle) -> Cycle:
     """Distribution of an approved cycle begins."""
-    cycle = _locked_cycle(cycle)
-    _require_office(actor, cycle.program.office, cycle.program.area)
-    if cycle.status != Cycle.Status.APPROVED:
-        raise DomainError("status", f"Only an approved cycle can be distributed; this one is {cycle.status}.")
-    cycle.status, cycle.distributing_since = Cycle.Status.DISTRIBUTING, timezone.now()
-    cycle.save(update_fields=["status", "distributing_since"])
-    _audit(
-        actor,
-        "cycle.distribute",
-        cycle,
-        area=cycle.program.area,
-        before={"status": Cycle.Status.APPROVED},
-        after={"status": cycle.status},
+    return _advance(
+        actor=actor,
+        cycle=cycle,
+        expected=Cycle.Status.APPROVED,
+        refusal="Only an approved cycle can be distributed",
+        status=Cycle.Status.DISTRIBUTING,
+        at_field="distributing_since",
+        action="cycle.distribute",
     )
-    return cycle
 
 
 @transaction.atomic
 def cycle_close(*, actor: User, cycle: Cycle) -> Cycle:
     """Distribution is over; the cycle is closed for good."""
-    cycle = _locked_cycle(cycle)
-    _require_office(actor, cycle.program.office, cycle.program.area)
-    if cycle.status != Cycle.Status.DISTRIBUTING:
-        raise DomainError("status", f"Only a cycle being distributed can be closed; this one is {cycle.status}.")
-    cycle.status, cycle.closed_at = Cycle.Status.CLOSED, timezone.now()
-    cycle.save(update_fields=["status", "closed_at"])
-    _audit(
-        actor,
-        "cycle.close",
-        cycle,
-        area=cycle.program.area,
-        before={"status": Cycle.Status.DISTRIBUTING},
-        after={"status": cycle.status},
+    return _advance(
+        actor=actor,
+        cycle=cycle,
+        expected=Cycle.Status.DISTRIBUTING,
+        refusal="Only a cycle being distributed can be closed",
+        status=Cycle.Status.CLOSED,
+        at_field="closed_at",
+        action="cycle.close",
     )
-    return cycle

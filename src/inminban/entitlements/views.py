@@ -5,12 +5,8 @@ its officers, auditors above it, administrators. A leader reads a cycle through 
 the household page; any other page is a 404 for them, as for anyone outside the program's area. NotVisible answers
 404 and NotPermitted 403, whichever selector or service raised it."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,8 +15,9 @@ from django.views.decorators.http import require_http_methods
 from inminban.areas.access import MANAGE_AREAS, VIEW, can, require_any, restrict, scope_for
 from inminban.areas.models import Area, Role
 from inminban.areas.selectors import area_levels, areas_visible
-from inminban.common.errors import DomainError, NotPermitted, NotVisible
+from inminban.common.errors import DomainError, NotVisible
 from inminban.duties import selectors as duty_selectors
+from inminban.web.decorators import page
 from inminban.web.forms import apply_service
 from inminban.web.templatetags.inminban_web import local_name
 
@@ -37,22 +34,6 @@ CYCLE_ACTIONS = {
     "distribute": services.cycle_distribute,
     "close": services.cycle_close,
 }
-
-
-def page(view):
-    """Log-in required; NotVisible answers 404 and NotPermitted 403."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotVisible:
-            raise Http404 from None
-        except NotPermitted:
-            raise PermissionDenied from None
-
-    return wrapper
 
 
 def _office_reader(actor) -> bool:

@@ -76,6 +76,10 @@ class StampOut(Schema):
         return stamp.signing_key.kid
 
     @staticmethod
+    def resolve_encoded(stamp: Stamp) -> str:
+        return services.stamp_encoded(stamp)
+
+    @staticmethod
     def resolve_page_url(stamp: Stamp) -> str:
         return f"/stamps/{stamp.serial}/"
 

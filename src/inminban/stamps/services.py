@@ -296,6 +296,25 @@ def stamp_issue(
     return stamp
 
 
+def stamp_encoded(stamp: Stamp) -> str:
+    """The signed text of `stamp`, as its QR code, PDF, page and API show it.
+
+    Stamps written in bulk (the synthetic generator's) are stored unsigned, with `encoded` empty: signing millions
+    at once would take longer than the rest of the load. The first time one is shown, it is signed here exactly as
+    `stamp_issue` signs (its claims, the key that `signing_key` names), and kept. Ed25519 signatures are
+    deterministic, so the text is the one `stamp_issue` would have produced. Not audited: nothing the stamp says
+    changes, and the signing key and status index were recorded when it was issued."""
+    if stamp.encoded:
+        return stamp.encoded
+    key = stamp.signing_key
+    private_key = keyfiles.load_existing_key(key.key_name, expected_kid=key.kid)
+    text = codec.encode_stamp(stamp_claims(stamp), private_key, bytes.fromhex(key.kid))
+    # Two readers signing at once compute the same text; whichever update lands first, the row holds it.
+    Stamp.objects.filter(pk=stamp.pk, encoded="").update(encoded=text)
+    stamp.encoded = text
+    return text
+
+
 def stamp_claims(stamp: Stamp) -> codec.Claims:
     """What the stamp's signature covers, from its row."""
     return codec.Claims(

@@ -2,12 +2,8 @@
 
 Thin: reads go through selectors and documents, the one write (revoke) through services."""
 
-from functools import wraps
-
 import segno
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -18,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from inminban.areas.access import MANAGE_AREAS, can
-from inminban.common.errors import DomainError, NotPermitted, NotVisible
+from inminban.common.errors import DomainError
+from inminban.web.decorators import page
 
 from . import documents, pdf, selectors, services
 from .codec import PREFIX, PREFIX_COMPRESSED
@@ -26,22 +23,6 @@ from .models import Stamp
 from .verify import CLOCK_SKEW, REASONS
 
 COSE_TYPE = 'application/cose; cose-type="cose-sign1"'
-
-
-def page(view):
-    """Log-in required; NotVisible answers 404 and NotPermitted 403, whichever selector or service raised it."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotVisible:
-            raise Http404 from None
-        except NotPermitted:
-            raise PermissionDenied from None
-
-    return wrapper
 
 
 def _name(obj) -> str:
@@ -80,7 +61,7 @@ def stamp_fields(stamp: Stamp) -> list[tuple[str, str]]:
 
 def _qr(stamp: Stamp):
     # Level M survives a creased or smudged print; the Base45 text is in the QR alphanumeric set, so it stays small.
-    return segno.make(stamp.encoded, error="m", boost_error=False)
+    return segno.make(services.stamp_encoded(stamp), error="m", boost_error=False)
 
 
 @page
@@ -93,6 +74,7 @@ def stamp_page(request, serial):
         "stamps/stamp.html",
         {
             "stamp": stamp,
+            "stamp_text": services.stamp_encoded(stamp),
             "fields": stamp_fields(stamp),
             "qr_svg": qr.svg_inline(scale=1, border=4, omitsize=True, title=_("Stamp QR code")),
             "qr_version": qr.version,
@@ -132,7 +114,7 @@ def stamp_pdf(request, serial):
     page.modules(rows, (pdf.A4[0] - size) / 2, qr_top, module)
     y = qr_top - size - 18
     page.text(left, y, _("Stamp text (what the QR code holds):"), size=8, color=(0.35, 0.35, 0.4))
-    for line in pdf.wrap(stamp.encoded, 96):
+    for line in pdf.wrap(services.stamp_encoded(stamp), 96):
         y -= 9
         page.text(left, y, line, size=7, mono=True)
     page.text(

@@ -3,13 +3,10 @@
 Access errors from selectors and services keep their meaning: NotVisible is a 404, NotPermitted a 403. A page that
 shows data reads it through `household_detail` / `person_detail`, which note the read in the access log."""
 
-from functools import wraps
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,28 +28,13 @@ from inminban.common.errors import DomainError, NotPermitted, NotVisible
 from inminban.duties.selectors import household_duties
 from inminban.registry import selectors as registry
 from inminban.registry import services
+from inminban.web.decorators import page
 
 from . import forms
 from .charts import bar_chart
 
 AUDIT_PAGE_SIZE = 50
 HISTORY_LIMIT = 50
-
-
-def page(view):
-    """Log-in required; NotVisible answers 404 and NotPermitted 403, whichever selector or service raised it."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except NotVisible:
-            raise Http404 from None
-        except NotPermitted:
-            raise PermissionDenied from None
-
-    return wrapper
 
 
 def _require_change(actor, unit: Area | None) -> None:
