@@ -6,6 +6,7 @@ databases (usually in a child process per database, see `benchmarks.common`)."""
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 import time
@@ -27,7 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", metavar="NAME", help=f"run only these: {', '.join(available) or 'none'}")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and stop")
+    parser.add_argument(
+        "--national", action="store_true", help="run at national size (6.5 million households) where supported"
+    )
     args = parser.parse_args(argv)
+    if args.national:
+        os.environ["INMINBAN_BENCH_NATIONAL"] = "1"
     if args.list:
         for name, module in available.items():
             console.print(f"{name:<16} {module}")

@@ -56,7 +56,7 @@ def run(households: int | None = None, national: bool | None = None) -> None:
         console.print(f"[bold]{target.label}[/bold]: {target_size:,} households …")
         started = time.perf_counter()
         try:
-            result = run_child(__name__, target, "--households", str(target_size))
+            result = run_child("benchmarks.bench_cycle", target, "--households", str(target_size))
         finally:
             target.cleanup()
             if target.label == "PostgreSQL":
@@ -284,6 +284,31 @@ def _orm_loop(cycle, refs: list[str], sample: int) -> float:
     return time.perf_counter() - started
 
 
+def _allocate_shares(city, campaigns, officer) -> None:
+    """Give every household of the city a share of each campaign (one household in twenty exempt, nothing due), set
+    based. The generator writes stamps but no shares; without shares nothing would be due from anyone, and every
+    household would pass both gates."""
+    from django.db import connection
+    from django.utils import timezone
+
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    on = connection.ops.adapt_datefield_value(PERIOD)
+    with connection.cursor() as cursor:
+        for campaign in campaigns:
+            cursor.execute(
+                "INSERT INTO duties_quota (campaign_id, unit_id, quantity, as_of, set_by_id, set_at)"
+                " SELECT %s, a.id, 100, %s, %s, %s FROM areas_area a JOIN areas_arealevel l ON l.id = a.level_id"
+                " WHERE l.is_unit AND substr(a.path, 1, %s) = %s",
+                [campaign.pk, on, officer.pk, now, len(city.path), city.path],
+            )
+            cursor.execute(
+                "INSERT INTO duties_share (quota_id, household_id, quantity, waived, done, explanation, stamp_serial)"
+                " SELECT q.id, h.id, CASE WHEN h.id %% 20 = 0 THEN 0 ELSE 4 END, 0, 0, '{}', ''"
+                " FROM registry_household h JOIN duties_quota q ON q.unit_id = h.unit_id AND q.campaign_id = %s",
+                [campaign.pk],
+            )
+
+
 def _peak_mb(call) -> tuple[object, float]:
     tracemalloc.start()
     try:
@@ -300,7 +325,7 @@ def child(result_path: str, households: int) -> None:
     from django.db import connection
 
     from inminban.areas.models import Area, Office
-    from inminban.duties.models import Campaign
+    from inminban.duties.models import Campaign, Share
     from inminban.entitlements import services
     from inminban.entitlements.models import Entitlement, Program
     from inminban.synth.bulk import analyze_registry, generate_city
@@ -317,6 +342,8 @@ def child(result_path: str, households: int) -> None:
         campaigns = list(Campaign.objects.filter(area__path__startswith=city.path).order_by("id")[:2])
         if len(campaigns) < 2:
             raise RuntimeError("the generator made no duties for the city (two campaigns with stamps are needed)")
+        if not Share.objects.filter(quota__campaign=campaigns[0]).exists():
+            _allocate_shares(city, campaigns, admin)
         office = Office.objects.filter(area__path__startswith=city.path).order_by("area__depth", "code").first()
         program = services.program_create(
             actor=admin,

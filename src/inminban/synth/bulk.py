@@ -44,7 +44,7 @@ from inminban.stamps.services import KEY_VALIDITY
 from inminban.stamps.trust import kid_of, raw_public_key
 
 from . import bulk_schema
-from .bulk_sql import Bases, CampaignPlan, CitySQL, dialect_for
+from .bulk_sql import MEMBERS_MAX, Bases, CampaignPlan, CitySQL, Pass, Rows, dialect_for
 from .demo import CITY_CODE as DEMO_CITY_CODE
 from .demo import REFERENCE_DATE, REGISTRY_START
 from .names import WORKPLACES
@@ -52,9 +52,9 @@ from .names import WORKPLACES
 DEFAULT_CITY_CODE = "SY"
 UNIT_MIN, UNIT_TARGET, UNIT_MAX = 20, 25, 30
 MAX_HOUSEHOLDS = 10_000_000
-# Households per chunk of rows: about 20,000 persons, 1.5 MB of COPY text; paces the progress bar, bounds memory.
-CHUNK_HOUSEHOLDS = 5000
-UNITS_PER_CHUNK = 5000
+# Units per chunk of rows: about 5,000 households, 20,000 persons, 1.5 MB of COPY text; paces the progress bar and
+# bounds memory.
+UNITS_PER_CHUNK = 200
 # Below this, or when the registry already holds more households than the load adds, writing into the indexed
 # tables costs less than rebuilding every index of the tables.
 REBUILD_MIN_HOUSEHOLDS = 20_000
@@ -110,14 +110,14 @@ CAMPAIGNS = [
     ),
 ]
 
-# The columns each table is written with (ids included where the load computes them).
+# The columns each registry table is written with (as `bulk_sql` writes them; benchmarks read the same columns).
 COLUMNS: dict[type[models.Model], tuple[str, ...]] = {
     Dwelling: ("id", "unit_id", "address", "building", "apartment", "kind", "floor_area_m2"),
     Household: ("id", "unit_id", "dwelling_id", "number", "registered_on", "head_id"),
-    Residence: ("household_id", "unit_id", "dwelling_id", "since"),
+    Residence: ("id", "household_id", "unit_id", "dwelling_id", "since"),
     Person: ("id", "family_name", "given_name", "birth_date", "sex", "national_id", "status", "household_id"),
-    Membership: ("household_id", "person_id", "relation", "since"),
-    Occupation: ("person_id", "workplace", "job_title", "since"),
+    Membership: ("id", "household_id", "person_id", "relation", "since"),
+    Occupation: ("id", "person_id", "workplace", "job_title", "since"),
 }
 # The tables a load fills in bulk (units go into areas_area, which keeps its indexes: it is small and everyone's).
 LOADED_MODELS = [Dwelling, Household, Residence, Person, Membership, Occupation, Stamp]
@@ -130,7 +130,9 @@ class GenerateResult:
     city: Area
     counts: dict[str, int]
     seconds: float
-    write_seconds: dict[str, float] = field(default_factory=dict)  # per table, "indexes" and "commit"
+    # Seconds per part: "plan", "detach", each pass by its first table ("area"; "household" with dwellings,
+    # residences and stamps; "person" with memberships and occupations), "indexes" and "commit".
+    write_seconds: dict[str, float] = field(default_factory=dict)
     rebuilt_indexes: bool = False
 
     @property
@@ -385,25 +387,26 @@ def _raw_text_loader():
     return RawTextLoader
 
 
-class _Transport:
-    """Runs the city's SQL: sets up the plan in the generator session(s) and writes each table's rows."""
+def _copy_statement(rows: Rows) -> str:
+    return f'COPY "{rows.table}" ({", ".join(f"{chr(34)}{column}{chr(34)}" for column in rows.columns)}) FROM STDIN'
 
-    def __init__(self, generators: int):
-        self.generators = generators
+
+class _Transport:
+    """Runs the city's SQL: holds the plan (temporary tables) and writes each pass's rows."""
 
     def close(self) -> None:
         """Free the plan (on success, inside the load's transaction; a rollback frees it anyway)."""
 
 
 class _PostgresTransport(_Transport):
-    """Generator sessions (their own connections, reading only their temporary tables) compute chunks of COPY text;
-    `COPY … FROM STDIN` on the load's connection writes them. A generator computes its next chunk while the previous
-    one is being written, bounded by the socket's buffer, so memory stays flat."""
+    """Generator sessions (their own connections, reading only their temporary tables) compute chunks of COPY text,
+    one text per table of the pass, and a `COPY … FROM STDIN` per table and chunk on the load's connection writes
+    them. A generator computes its next chunks while this process writes (bounded by the socket's buffer, so memory
+    stays flat), and the generators take turns, so both cores work."""
 
     def __init__(self, generators: int):
         import psycopg
 
-        super().__init__(generators)
         params = {
             key: value
             for key, value in connection.get_connection_params().items()
@@ -413,11 +416,9 @@ class _PostgresTransport(_Transport):
         for _ in range(generators):
             session = psycopg.connect(**params, autocommit=True)
             session.adapters.register_loader("text", _raw_text_loader())
-            # Before the first temporary table: the household plan stays in this session's memory.
-            session.execute("SET temp_buffers = '1GB'")
-            session.execute("SET work_mem = '1GB'")
             session.execute("SET DateStyle = 'ISO, YMD'")
-            session.execute("SET jit = off")  # compiling each query cost more than it saved
+            # JIT compiled the big CASE trees for longer than the queries ran (persons: five times slower).
+            session.execute("SET jit = off")
             self.sessions.append(session)
 
     def close(self) -> None:
@@ -438,37 +439,38 @@ class _PostgresTransport(_Transport):
                 for row in rows:
                     copy.write_row(row)
 
-    def query(self, sql: str) -> list[tuple]:
-        return self.sessions[0].execute(sql).fetchall()
-
-    def write(
-        self, table: str, columns: list[str], select: Callable[[str, str], str], total: int, step: int, advance
-    ) -> int:
-        """Write rows of `select(lo, hi)` for lo = 0, step, 2 * step … < total; returns how many."""
-        aliases = [f"c{i}" for i in range(len(columns))]
-        line = "concat_ws(E'\\t', {}) || E'\\n'".format(", ".join(aliases))
-        rows = f"SELECT {line} AS line FROM ({select('chunk.lo', f'chunk.lo + {step}')}) AS t({', '.join(aliases)})"
-        chunk = f"SELECT string_agg(line, '') FROM ({rows}) q"
+    def write(self, build: Callable[[str, str], Pass], total: int, step: int, advance) -> dict[str, int]:
+        """Write the rows of `build(lo, hi)` for lo = 0, step, 2 * step … < total (units); returns rows per table.
+        `advance(n)` is told each chunk's n (of `total`)."""
+        shape = build("chunk.lo", f"chunk.lo + {step}")
+        parts = []
+        for rows in shape.tables:
+            line = f"concat_ws(E'\\t', {', '.join(rows.values)}) || E'\\n'"
+            where = f" FILTER (WHERE {rows.where})" if rows.where else ""
+            parts.append(f"string_agg({line}, ''){where}")
         streams = []
         for index, session in enumerate(self.sessions):
             first, stride = index * step, len(self.sessions) * step
-            sql = f"SELECT ({chunk}) FROM generate_series({first}::bigint, {max(total - 1, 0)}, {stride}) AS chunk(lo)"
+            sql = (
+                f"SELECT part.* FROM generate_series({first}::bigint, {max(total - 1, 0)}, {stride}) AS chunk(lo) "
+                f"CROSS JOIN LATERAL (SELECT {', '.join(parts)} FROM {shape.source}) AS part"
+            )
             streams.append(session.cursor().stream(sql))
-        quoted = ", ".join(f'"{column}"' for column in columns)
-        written = 0
+        written = dict.fromkeys((rows.table for rows in shape.tables), 0)
+        statements = [_copy_statement(rows) for rows in shape.tables]
         with connection.cursor() as cursor:
-            with cursor.cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN') as copy:
-                lo = 0
-                while lo < total:
-                    for stream in streams:
-                        if lo >= total:
-                            break
-                        (text,) = next(stream)
+            lo = 0
+            while lo < total:
+                for stream in streams:
+                    if lo >= total:
+                        break
+                    for rows, statement, text in zip(shape.tables, statements, next(stream), strict=True):
                         if text:
-                            copy.write(text)
-                        advance(min(step, total - lo))
-                        lo += step
-            written = cursor.cursor.rowcount
+                            with cursor.cursor.copy(statement) as copy:
+                                copy.write(text)
+                            written[rows.table] += cursor.cursor.rowcount
+                    advance(min(step, total - lo))
+                    lo += step
         for stream in streams:  # each generator's query has ended; let psycopg see it finish
             for _ in stream:
                 pass
@@ -476,10 +478,20 @@ class _PostgresTransport(_Transport):
 
 
 class _SQLiteTransport(_Transport):
-    """One connection: the plan is in its temporary tables, and each chunk is one INSERT … SELECT."""
+    """One connection: the plan is in its temporary tables, and each table's chunk is one INSERT … SELECT."""
+
+    # Pages kept in memory during the load (negative: KiB): the indexes being written stay cached instead of being
+    # read back from the file for every row.
+    CACHE_KIB = 256 * 1024
+
+    def __init__(self):
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            self.cache_size = cursor.fetchone()[0]
+            cursor.execute(f"PRAGMA cache_size = -{self.CACHE_KIB}")
 
     def close(self) -> None:
-        self.on_all(CitySQL.drop_temporary_tables())
+        self.on_all([*CitySQL.drop_temporary_tables(), f"PRAGMA cache_size = {int(self.cache_size)}"])
 
     def on_all(self, statements: list[str]) -> None:
         with connection.cursor() as cursor:
@@ -491,21 +503,25 @@ class _SQLiteTransport(_Transport):
         with connection.cursor() as cursor:
             cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
 
-    def query(self, sql: str) -> list[tuple]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            return cursor.fetchall()
-
-    def write(
-        self, table: str, columns: list[str], select: Callable[[str, str], str], total: int, step: int, advance
-    ) -> int:
-        quoted = ", ".join(f'"{column}"' for column in columns)
-        written = 0
+    def write(self, build: Callable[[str, str], Pass], total: int, step: int, advance) -> dict[str, int]:
+        """As `_PostgresTransport.write`. Each chunk's pass is computed once into a temporary table, which its
+        tables' INSERT … SELECTs then read: SQLite would otherwise compute it again for every table."""
+        written: dict[str, int] = {}
         with connection.cursor() as cursor:
             for lo in range(0, total, step):
-                cursor.execute(f'INSERT INTO "{table}" ({quoted}) {select(str(lo), str(lo + step))}')
-                written += cursor.rowcount
+                shape = build(str(lo), str(lo + step))
+                cursor.execute("DROP TABLE IF EXISTS temp.synth_chunk")
+                cursor.execute(f"CREATE TEMPORARY TABLE synth_chunk AS SELECT src.* FROM {shape.source}")
+                for rows in shape.tables:
+                    columns = ", ".join(f'"{column}"' for column in rows.columns)
+                    where = f" WHERE {rows.where}" if rows.where else ""
+                    cursor.execute(
+                        f'INSERT INTO "{rows.table}" ({columns}) SELECT {", ".join(rows.values)} '
+                        f"FROM synth_chunk src{where}"
+                    )
+                    written[rows.table] = written.get(rows.table, 0) + cursor.rowcount
                 advance(min(step, total - lo))
+            cursor.execute("DROP TABLE IF EXISTS temp.synth_chunk")
         return written
 
 
@@ -574,8 +590,8 @@ def generate_city(
     `duties` is false its two labour campaigns with the stamps of the households that completed them.
 
     `progress(n)` is called as the load advances; the n add up to `households`. `on_phase(name)` names each part
-    (a table, "indexes"). `rebuild_indexes` forces the strategy (see the module's docstring); None picks by size.
-    `actor` is recorded in the audit entry and creates the campaigns (default: the inactive `synth` user)."""
+    (a table, "indexes", "commit"). `rebuild_indexes` forces the strategy (see the module's docstring); None picks
+    by size. `actor` is recorded in the audit entry and creates the campaigns (default: the inactive `synth` user)."""
     if isinstance(households, bool) or not isinstance(households, int) or households < 1:
         raise DomainError("households", "Give a positive number of households.")
     if households > MAX_HOUSEHOLDS:
@@ -592,144 +608,141 @@ def generate_city(
             if rebuild_indexes is None:
                 rebuild_indexes = households >= REBUILD_MIN_HOUSEHOLDS and households >= Household.objects.count()
             _load_settings(rebuild_indexes)
+            detached = None
+            if rebuild_indexes:
+                # Before any other write: PostgreSQL cannot alter a table with checks still pending on it.
+                began = time.perf_counter()
+                detached = bulk_schema.detach([model._meta.db_table for model in LOADED_MODELS])
+                seconds["detach"] = time.perf_counter() - began
+
+            began = time.perf_counter()
             # The city code is part of the seed, so two cities generated with one seed are different people.
             rng = random.Random(f"{seed}:{code}")
             sizes = unit_sizes(households, rng)
             city_area, districts, offices, levels, district_width = _areas(
                 code=code, rng=rng, unit_count=len(sizes), units_per_district=units_per_district
             )
-            city_office = Office.objects.get(area=city_area)
-            user = None
+            first = _lock_and_reserve(
+                [
+                    (Area, len(sizes)),
+                    (Dwelling, households),
+                    (Household, households),
+                    (Residence, households),
+                    (Person, households * MEMBERS_MAX),
+                    (Membership, households * MEMBERS_MAX),
+                    (Occupation, households * MEMBERS_MAX),
+                    (Stamp, households * 2 if duties else 0),  # stamp numbers: h * 2 + k - 1
+                ]
+            )
+            bases = Bases(
+                unit=first[Area],
+                dwelling=first[Dwelling],
+                household=first[Household],
+                residence=first[Residence],
+                person=first[Person],
+                membership=first[Membership],
+                occupation=first[Occupation],
+                stamp=first[Stamp],
+            )
+            campaigns, keys, user, plans = [], [], None, []
+            now = timezone.now().replace(microsecond=0)
+            district_households = [0] * len(districts)
+            for pos, size in enumerate(sizes):
+                district_households[pos // units_per_district] += size
             if duties:
                 user = actor if getattr(actor, "pk", None) else system_user()
-            now = timezone.now().replace(microsecond=0)
-            reserved = _lock_and_reserve([(Area, len(sizes)), (Dwelling, households), (Household, households)])
+                campaigns = _campaigns(city=city_area, office=Office.objects.get(area=city_area), user=user, now=now)
+                plans = [
+                    CampaignPlan(
+                        position=position,
+                        percent=spec.percent,
+                        duty_ref=campaign.ref,
+                        title=(campaign.title_ko or campaign.title_en)[:120],
+                        quantity=str(spec.hours),
+                        measure=campaign.measure,
+                        starts_on=campaign.starts_on,
+                        ends_on=campaign.ends_on,
+                    )
+                    for position, (campaign, spec) in enumerate(zip(campaigns, CAMPAIGNS, strict=True), 1)
+                ]
+                # Each campaign has a block of each district key's status indexes, one index per household.
+                keys = _signing_keys(offices, [len(plans) * count for count in district_households], now, key_files)
             name_ko = city_area.name_ko.removesuffix("시")
-            workplaces = [(place.replace("혜산", name_ko), jobs) for place, jobs in WORKPLACES]
-            plans = [CampaignPlan(position, spec.percent) for position, spec in enumerate(CAMPAIGNS, 1)]
-            if not duties:
-                plans = []
-            vendor = connection.vendor
-            generators = GENERATORS_LARGE if vendor == "postgresql" and households >= GENERATORS_MIN_HOUSEHOLDS else 1
-            transport = _PostgresTransport(generators) if vendor == "postgresql" else _SQLiteTransport(1)
-
-            began = time.perf_counter()
             sql = CitySQL(
-                dialect=dialect_for(vendor, _city_key(seed, code)),
+                dialect=dialect_for(connection.vendor, _city_key(seed, code)),
                 code=code,
-                bases=Bases(unit=reserved[Area], dwelling=reserved[Dwelling], household=reserved[Household], person=0),
+                bases=bases,
                 reference_date=REFERENCE_DATE,
                 registry_start=REGISTRY_START,
-                workplaces=workplaces,
+                workplaces=[(place.replace("혜산", name_ko), jobs) for place, jobs in WORKPLACES],
                 campaigns=plans,
                 unit_level_id=levels["unit"].pk,
                 unit_depth=city_area.depth + 2,
                 district_width=district_width,
                 unit_width=max(2, len(str(units_per_district))),
             )
-            transport.on_all(sql.create_temporary_tables())
-            unit_rows, first_h = [], 0
+            # The plan: each unit with its first household, its district's first household and size, office and key.
+            unit_rows, first_h, district_first_h = [], 0, 0
             for pos, size in enumerate(sizes):
-                unit_rows.append((pos, size, first_h, pos // units_per_district, pos % units_per_district + 1))
+                district = pos // units_per_district
+                if pos % units_per_district == 0:
+                    district_first_h = first_h
+                signer = (offices[district].pk, keys[district].pk) if keys else (None, None)
+                unit_rows.append(
+                    (
+                        pos,
+                        size,
+                        first_h,
+                        district,
+                        pos % units_per_district + 1,
+                        district_first_h,
+                        district_households[district],
+                        *signer,
+                    )
+                )
                 first_h += size
-            transport.fill("synth_unit", ["pos", "size", "first_h", "district", "number"], unit_rows)
+            if connection.vendor == "postgresql":
+                generators = GENERATORS_LARGE if households >= GENERATORS_MIN_HOUSEHOLDS else 1
+                transport = _PostgresTransport(generators)
+            else:
+                transport = _SQLiteTransport()
+            transport.on_all(sql.create_temporary_tables())
+            transport.fill("synth_unit", CitySQL.UNIT_COLUMNS, unit_rows)
             del unit_rows
-            district_rows = [(i, d.pk, d.name_ko, d.name_en, d.path) for i, d in enumerate(districts)]
-            transport.fill("synth_district", ["district", "area_id", "name_ko", "name_en", "path"], district_rows)
-            analyze = ["ANALYZE synth_unit", "ANALYZE synth_district"] if vendor == "postgresql" else []
-            transport.on_all([*analyze, sql.build_households(), *(["ANALYZE synth_household"] if analyze else [])])
-            totals = transport.query(sql.totals())[0]
-            persons = int(totals[0])
-            sql.bases = Bases(
-                unit=reserved[Area],
-                dwelling=reserved[Dwelling],
-                household=reserved[Household],
-                person=_lock_and_reserve([(Person, persons)])[Person],
+            transport.fill(
+                "synth_district",
+                CitySQL.DISTRICT_COLUMNS,
+                [(i, area.pk, area.name_ko, area.name_en, area.path) for i, area in enumerate(districts)],
             )
+            if connection.vendor == "postgresql":
+                transport.on_all([f"ANALYZE {table}" for table in CitySQL.temporary_tables()])
             seconds["plan"] = time.perf_counter() - began
 
-            tables = [model._meta.db_table for model in LOADED_MODELS]
-            detached = None
+            # Expected share of the time per part, from measured loads.
+            weights = {"units": 0.05, "households": 5.0 if duties else 3.0, "persons": 11.0}
             if rebuild_indexes:
-                began = time.perf_counter()
-                detached = bulk_schema.detach(tables)
-                seconds["detach"] = time.perf_counter() - began
-
-            campaigns, keys = [], []
-            if duties:
-                blocks = transport.query(sql.district_counts())
-                campaigns = _campaigns(city=city_area, office=city_office, user=user, now=now)
-                keys = _signing_keys(offices, [sum(int(n) for n in row[1:]) for row in blocks], now, key_files)
-                signer_rows = []
-                for row, office, key in zip(blocks, offices, keys, strict=True):
-                    bases, offset = [], 0
-                    for count in row[1:]:
-                        bases.append(offset)
-                        offset += int(count)
-                    signer_rows.append((row[0], office.pk, key.pk, *bases))
-                transport.fill(
-                    "synth_signer",
-                    ["district", "office_id", "key_id", *(f"base{plan.position}" for plan in plans)],
-                    signer_rows,
-                )
-                transport.fill(
-                    "synth_campaign",
-                    ["position", "duty_ref", "title", "quantity", "measure", "starts_on", "ends_on"],
-                    [
-                        (
-                            position,
-                            campaign.ref,
-                            (campaign.title_ko or campaign.title_en)[:120],
-                            str(spec.hours),
-                            campaign.measure,
-                            campaign.starts_on.isoformat(),
-                            campaign.ends_on.isoformat(),
-                        )
-                        for position, (campaign, spec) in enumerate(zip(campaigns, CAMPAIGNS, strict=True), 1)
-                    ],
-                )
-
-            stamp_total = sum(int(n) for n in totals[1:])
-            # Expected share of the time per part, from measured loads (rows × cost per row).
-            weights = {
-                "units": 0.1,
-                "dwellings": 1.0,
-                "households": 1.2,
-                "residences": 0.8,
-                "persons": 1.6 * persons / households,
-                "memberships": 1.0 * persons / households,
-                "occupations": 0.55 * persons / households,
-                "stamps": 1.8 * stamp_total / households,
-            }
-            if rebuild_indexes:
-                weights["indexes"] = 1.2 * sum(weights.values())
+                weights["indexes"] = 16.0
             meter = _Progress(households, weights, progress, on_phase)
-            with_head = vendor == "postgresql"  # SQLite: set after the persons (see `_write_rows`)
             counts = _write_rows(
                 transport=transport,
                 sql=sql,
                 meter=meter,
                 seconds=seconds,
-                households=households,
                 units=len(sizes),
-                with_head=with_head,
                 stamps_issued_at=_datetime_literal(now),
-                issued_by_id=user.pk if user else None,
-                duties=duties,
+                issued_by_id=user.pk if user else "NULL",
             )
             if detached is not None:
                 meter.start("indexes")
                 began = time.perf_counter()
-                weight_total = sum(max(1, item.rows) for item in detached.definitions) or 1
-                detached.restore(lambda item, _: meter.advance(max(1, item.rows) / weight_total))
+                # Each index or constraint costs about as much as its table has rows.
+                loaded = {model._meta.db_table: counts[name] for model, name in TABLE_COUNTS.items()}
+                weight = {item.name: 1 + item.rows + loaded.get(item.table, 0) for item in detached.definitions}
+                total_weight = sum(weight.values())
+                detached.restore(lambda item, _: meter.advance(weight[item.name] / total_weight))
                 seconds["indexes"] = time.perf_counter() - began
             meter.finish()
-            counts.update(
-                units=len(sizes),
-                districts=len(districts),
-                campaigns=len(campaigns),
-                signing_keys=len(keys),
-            )
+            counts.update(units=len(sizes), districts=len(districts), campaigns=len(campaigns), signing_keys=len(keys))
             audit_record(
                 actor=actor,
                 action="synth.generate",
@@ -750,11 +763,14 @@ def generate_city(
             if on_phase is not None:
                 on_phase("commit")
             committing = time.perf_counter()
-        # Leaving the block commits (on PostgreSQL, with small loads, this runs every deferred foreign key check).
+        # Leaving the block commits (on PostgreSQL, after a small load, this runs every deferred foreign key check).
         seconds["commit"] = time.perf_counter() - committing
     except BaseException:
         if isinstance(transport, _PostgresTransport):
             transport.close()
+        elif transport is not None:  # the rollback dropped the plan; the cache size is the connection's
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA cache_size = {int(transport.cache_size)}")
         _delete_key_files(key_files)
         raise
     return GenerateResult(
@@ -775,64 +791,48 @@ def _datetime_literal(value: datetime) -> str:
     return utc.replace(tzinfo=None).isoformat(sep=" ")
 
 
-def _write_rows(
-    *,
-    transport,
-    sql: CitySQL,
-    meter: _Progress,
-    seconds,
-    households,
-    units,
-    with_head,
-    stamps_issued_at,
-    issued_by_id,
-    duties,
-) -> dict[str, int]:
-    """Every table's rows, in an order without references to rows not yet written (SQLite checks them as it goes,
-    and a household's head is a person: on SQLite heads are set once the persons are in)."""
-    counts = {}
+def _write_rows(*, transport, sql: CitySQL, meter: _Progress, seconds, units, stamps_issued_at, issued_by_id):
+    """Every table's rows, in an order without references to rows not yet written (SQLite checks them as it goes;
+    a household's head is a person, so on SQLite heads are set once the persons are in)."""
+    with_head = connection.vendor == "postgresql"
+    counts: dict[str, int] = {}
 
-    def write(phase: str, model, build, total: int, step: int) -> int:
+    def write(phase: str, build, step: int = UNITS_PER_CHUNK) -> None:
         meter.start(phase)
         began = time.perf_counter()
-        columns, _ = build("0", "0")
-        written = transport.write(
-            model._meta.db_table,
-            columns,
-            lambda lo, hi: build(lo, hi)[1],
-            total,
-            step,
-            lambda done: meter.advance(done / total),
-        )
-        seconds[model._meta.model_name] = seconds.get(model._meta.model_name, 0.0) + time.perf_counter() - began
-        return written
+        counts.update(transport.write(build, units, step, lambda done: meter.advance(done / units)))
+        # Keyed by the pass's first table, as `write_seconds` always was ("person": persons and what follows them).
+        seconds[PASS_SECONDS[phase]] = time.perf_counter() - began
 
-    write("units", Area, sql.units, units, UNITS_PER_CHUNK)
-    counts["dwellings"] = write("dwellings", Dwelling, sql.dwellings, households, CHUNK_HOUSEHOLDS)
-    counts["households"] = write(
+    write("units", sql.unit_pass, step=UNITS_PER_CHUNK * 20)
+    write(
         "households",
-        Household,
-        lambda lo, hi: sql.households(lo, hi, with_head=with_head),
-        households,
-        CHUNK_HOUSEHOLDS,
+        lambda lo, hi: sql.household_pass(
+            lo, hi, with_head=with_head, issued_at=stamps_issued_at, issued_by_id=issued_by_id
+        ),
     )
-    counts["residences"] = write("residences", Residence, sql.residences, households, CHUNK_HOUSEHOLDS)
-    counts["persons"] = write("persons", Person, sql.persons, households, CHUNK_HOUSEHOLDS)
+    write("persons", sql.member_pass)
     if not with_head:
         began = time.perf_counter()
         with connection.cursor() as cursor:
-            for lo in range(0, households, CHUNK_HOUSEHOLDS * 4):
-                cursor.execute(sql.set_heads(lo, lo + CHUNK_HOUSEHOLDS * 4))
+            first = sql.bases.household
+            cursor.execute(sql.set_heads(first, first + counts[Household._meta.db_table] - 1))
         seconds["household"] += time.perf_counter() - began
-    counts["memberships"] = write("memberships", Membership, sql.memberships, households, CHUNK_HOUSEHOLDS)
-    counts["occupations"] = write("occupations", Occupation, sql.occupations, households, CHUNK_HOUSEHOLDS)
-    counts["stamps"] = 0
-    if duties:
-        counts["stamps"] = write(
-            "stamps",
-            Stamp,
-            lambda lo, hi: sql.stamps(lo, hi, issued_at=stamps_issued_at, issued_by_id=issued_by_id),
-            households,
-            CHUNK_HOUSEHOLDS,
-        )
-    return counts
+    names = {model._meta.db_table: name for model, name in TABLE_COUNTS.items()}
+    result = {name: 0 for name in TABLE_COUNTS.values()}
+    for table, count in counts.items():
+        if table in names:
+            result[names[table]] += count
+    return result
+
+
+PASS_SECONDS = {"units": "area", "households": "household", "persons": "person"}
+TABLE_COUNTS = {
+    Dwelling: "dwellings",
+    Household: "households",
+    Residence: "residences",
+    Person: "persons",
+    Membership: "memberships",
+    Occupation: "occupations",
+    Stamp: "stamps",
+}

@@ -42,6 +42,7 @@ class Detached:
         """Recreate everything: primary keys and unique constraints, then the other indexes, then foreign keys
         (which validate against the restored primary keys)."""
         with connection.cursor() as cursor:
+            _run_pending_checks(cursor)
             for definition in self.definitions:
                 began = time.perf_counter()
                 cursor.execute(definition.create)
@@ -50,6 +51,14 @@ class Detached:
 
 
 RESTORE_ORDER = {"primary": 0, "unique": 1, "index": 2, "foreign": 3}
+
+
+def _run_pending_checks(cursor) -> None:
+    """PostgreSQL refuses to add or drop a foreign key on a table with deferred checks still queued (rows this
+    transaction wrote into it, such as new areas): run them now instead of at commit."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 def _postgres_definitions(tables: list[str]) -> list[Definition]:
@@ -106,6 +115,7 @@ def detach(tables: list[str]) -> Detached:
         definitions = _sqlite_definitions(tables)
     rows = {}
     with connection.cursor() as cursor:
+        _run_pending_checks(cursor)
         for table in {definition.table for definition in definitions}:
             if connection.vendor == "postgresql":
                 cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
@@ -116,11 +126,9 @@ def detach(tables: list[str]) -> Detached:
         for definition in sorted(definitions, key=lambda item: -RESTORE_ORDER[item.kind]):
             definition.rows = rows[definition.table]
             if definition.kind == "index":
-                cursor.execute(
-                    f'DROP INDEX "{definition.name}"'
-                    if connection.vendor == "sqlite"
-                    else (f"DROP INDEX {definition.name}")
-                )
+                # PostgreSQL's name is `regclass` text, already quoted where it needs to be.
+                name = definition.name if connection.vendor == "postgresql" else f'"{definition.name}"'
+                cursor.execute(f"DROP INDEX {name}")
             else:
                 cursor.execute(f'ALTER TABLE {definition.table} DROP CONSTRAINT "{definition.name}"')
     return Detached(sorted(definitions, key=lambda item: (RESTORE_ORDER[item.kind], item.table, item.name)))

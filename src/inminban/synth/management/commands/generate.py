@@ -5,11 +5,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from inminban.common.errors import DomainError
 from inminban.synth.bulk import DEFAULT_CITY_CODE, analyze_registry, generate_city
 
+PHASES = {
+    "units": "units",
+    "households": "households, dwellings, stamps",
+    "persons": "persons, memberships, jobs",
+    "indexes": "indexes and constraints",
+    "commit": "committing",
+}
+
 
 class Command(BaseCommand):
     help = (
-        "Add a synthetic city of districts, units (20–30 households each), dwellings, households and persons, "
-        "written in bulk (COPY on PostgreSQL) and recorded as one audit entry."
+        "Add a synthetic city of districts, units (20–30 households each), dwellings, households and persons, and "
+        "the stamps of two labour campaigns, computed on the database server and recorded as one audit entry."
     )
 
     def add_arguments(self, parser):
@@ -19,10 +27,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--city", default=DEFAULT_CITY_CODE, help=f"Code of the new city (default {DEFAULT_CITY_CODE})."
         )
-        parser.add_argument("--actor", default=None, help="Username recorded in the audit entry (default: system).")
+        parser.add_argument(
+            "--actor",
+            default=None,
+            help="Username recorded in the audit entry and as the campaigns' creator (default: the system; "
+            "campaigns are then created by the inactive user 'synth').",
+        )
+        parser.add_argument("--no-duties", action="store_true", help="No campaigns and no stamps.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar (for logs and scripts).")
 
-    def handle(self, *args, households, units_per_district, seed, city, actor, no_progress, **options):
+    def handle(self, *args, households, units_per_district, seed, city, actor, no_duties, no_progress, **options):
         user = None
         if actor:
             user = User.objects.filter(username=actor).first()
@@ -39,12 +53,10 @@ class Command(BaseCommand):
         )
         task = progress.add_task(f"Generating {city}", total=households)
 
-        def advance(done: int) -> None:
-            if not progress.live.is_started:  # shown from the first chunk on, so bad input prints only the error
+        def phase(name: str) -> None:
+            if not progress.live.is_started:  # shown from the first rows on, so bad input prints only the error
                 progress.start()
-            progress.advance(task, done)
-            if progress.tasks[0].finished:  # PostgreSQL checks every foreign key at commit: say so
-                progress.update(task, description=f"Committing {city}")
+            progress.update(task, description=f"{city}: {PHASES.get(name, name)}")
 
         try:
             result = generate_city(
@@ -53,7 +65,9 @@ class Command(BaseCommand):
                 units_per_district=units_per_district,
                 seed=seed,
                 actor=user,
-                progress=advance,
+                duties=not no_duties,
+                progress=lambda done: progress.advance(task, done),
+                on_phase=phase,
             )
         except DomainError as error:
             raise CommandError(f"--{error.field.replace('_', '-')}: {error.message}") from error
@@ -63,7 +77,11 @@ class Command(BaseCommand):
         analyze_registry()
         counts, city = result.counts, result.city
         self.stdout.write(
-            f"City {city.code} ({city.name_ko}): {counts['districts']} districts, {counts['units']} units, "
-            f"{counts['households']} households, {counts['persons']} persons, {counts['occupations']} occupations "
-            f"in {result.seconds:.1f} s ({result.households_per_second:,.0f} households/s)."
+            f"City {city.code} ({city.name_ko}): {counts['districts']:,} districts, {counts['units']:,} units, "
+            f"{counts['households']:,} households, {counts['persons']:,} persons, "
+            f"{counts['occupations']:,} occupations, {counts['stamps']:,} stamps of {counts['campaigns']} campaigns "
+            f"in {result.seconds:.1f} s ({result.households_per_second:,.0f} households/s, "
+            f"{result.persons_per_second:,.0f} persons/s)."
         )
+        parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.write_seconds.items())
+        self.stdout.write(f"Parts: {parts}; indexes rebuilt: {'yes' if result.rebuilt_indexes else 'no'}.")
