@@ -174,3 +174,17 @@ def street(cast, office_a, unit_a1):
     share.refresh_from_db()
     duty_services.share_confirm(actor=cast["leader-a1"], share=share)
     return campaign
+
+
+@pytest.fixture
+def street_ration(cast, office_a, street, unit_a1) -> Program:
+    """The district's monthly ration, gated on residence and the street-cleaning stamp."""
+    return services.program_create(
+        actor=cast["officer-a"],
+        office=office_a,
+        area=unit_a1.parent,
+        kind="grain_ration",
+        name_ko="월 식량 배급",
+        name_en="Monthly grain ration",
+        rule={"all": [{"resident": {}}, {"stamp": street.ref}]},
+    )

@@ -18,19 +18,10 @@ def _own_household(user):
 
 
 @pytest.fixture
-def cycle(cast, office_a, street, unit_a1) -> Cycle:
-    """The district's monthly ration, gated on the street-cleaning stamp, computed (not yet approved)."""
-    program = services.program_create(
-        actor=cast["officer-a"],
-        office=office_a,
-        area=unit_a1.parent,
-        kind="grain_ration",
-        name_ko="월 식량 배급",
-        name_en="Monthly grain ration",
-        rule={"all": [{"resident": {}}, {"stamp": street.ref}]},
-    )
+def cycle(cast, street_ration) -> Cycle:
+    """The street-cleaning ration's cycle of this month, computed (not yet approved)."""
     cycle = services.cycle_create(
-        actor=cast["officer-a"], program=program, period_start=timezone.localdate().replace(day=1)
+        actor=cast["officer-a"], program=street_ration, period_start=timezone.localdate().replace(day=1)
     )
     return services.cycle_generate(actor=cast["officer-a"], cycle=cycle)
 

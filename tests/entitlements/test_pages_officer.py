@@ -35,16 +35,8 @@ def checker(cast, office_a) -> User:
 
 
 @pytest.fixture
-def world(cast, office_a, street, unit_a1):
-    program = services.program_create(
-        actor=cast["officer-a"],
-        office=office_a,
-        area=unit_a1.parent,
-        kind="grain_ration",
-        name_ko="월 식량 배급",
-        name_en="Monthly grain ration",
-        rule={"all": [{"resident": {}}, {"stamp": street.ref}]},
-    )
+def world(cast, street, street_ration):
+    program = street_ration
     cycle = services.cycle_create(
         actor=cast["officer-a"], program=program, period_start=timezone.localdate().replace(day=1)
     )

@@ -232,7 +232,7 @@ class ObligationOut(Schema):
         return selectors.obligation_status(obligation)
 
 
-class StandingIn(Schema):
+class StandingIn(Input):
     standing: Literal["active", "suspended", "cancelled"]
     reason: str = Field(max_length=300, description="Why, in a sentence; shown to the units.")
 

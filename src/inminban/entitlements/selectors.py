@@ -7,12 +7,12 @@ unit's, a resident their own household's. Figures per unit and the denial breakd
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 
 from inminban.areas.access import VIEW, get_visible, restrict, subtree_q
 from inminban.areas.models import Area
 from inminban.common.errors import NotVisible
-from inminban.duties.selectors import addressed_q
+from inminban.duties.selectors import addressed_q, ancestor_paths
 from inminban.registry.models import Household
 
 from .models import Cycle, CycleTally, Entitlement, Program
@@ -48,6 +48,11 @@ def cycle_detail(*, actor, pk) -> Cycle:
         raise NotVisible(f"cycle {pk} not found") from None
 
 
+# A leader benefit is denied, by its own rule, to every household without a unit leader: those rows concern nobody.
+CONCERNS_HOUSEHOLD = ~Q(cycle__program__kind=Program.Kind.LEADER_BENEFIT) | Q(leaders__gt=0)
+NOT_FINAL = (Cycle.Status.DRAFT, Cycle.Status.GENERATING)  # nothing final to read while a cycle is computed
+
+
 def entitlements_visible(*, actor) -> QuerySet[Entitlement]:
     return restrict(Entitlement.objects.all(), actor, VIEW)
 
@@ -59,6 +64,26 @@ def entitlements_of(*, actor, cycle: Cycle, unit: Area | None = None, eligible: 
     if eligible is not None:
         rows = rows.filter(eligible=eligible)
     return rows.order_by("unit__path", "household__number")
+
+
+def unit_latest_cycles(*, actor, unit: Area) -> list[tuple[Cycle, int, int]]:
+    """(cycle, entitled, denied) for the latest computed cycle of each program covering `unit`: two queries."""
+    shown = cycles_visible(actor=actor).exclude(status__in=NOT_FINAL)
+    latest = shown.filter(program=OuterRef("program")).order_by("-period_start", "-id").values("pk")[:1]
+    cycles = list(
+        shown.filter(program__area__path__in=ancestor_paths(unit.path), pk=Subquery(latest)).order_by("program_id")
+    )
+    if not cycles:
+        return []
+    counts = (
+        entitlements_visible(actor=actor)
+        .filter(CONCERNS_HOUSEHOLD, cycle__in=cycles, unit=unit)
+        .values("cycle_id", "eligible")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    tally = {(row["cycle_id"], row["eligible"]): row["n"] for row in counts}
+    return [(cycle, tally.get((cycle.pk, True), 0), tally.get((cycle.pk, False), 0)) for cycle in cycles]
 
 
 def entitlement_detail(*, actor, pk) -> Entitlement:

@@ -490,9 +490,14 @@ def _advance(
     return cycle
 
 
+def is_maker(actor: User, cycle: Cycle) -> bool:
+    """Whether `actor` computed the cycle last, and so may not approve it (maker–checker)."""
+    return cycle.generated_by_id is not None and cycle.generated_by_id == actor.pk
+
+
 def _not_the_maker(actor: User):
     def check(cycle: Cycle) -> None:
-        if cycle.generated_by_id == actor.pk:
+        if is_maker(actor, cycle):
             raise DomainError("approved_by", "You computed this cycle; another officer must approve it.")
 
     return check

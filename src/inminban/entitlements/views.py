@@ -231,7 +231,7 @@ def _drilldown_area(actor, cycle: Cycle, code: str | None) -> Area:
 
 
 def _approve_refusal(actor, cycle: Cycle) -> str:
-    if cycle.status == Cycle.Status.GENERATED and cycle.generated_by_id == actor.pk:
+    if cycle.status == Cycle.Status.GENERATED and services.is_maker(actor, cycle):
         return _("You computed this cycle, so another officer of the office must approve it.")
     return ""
 

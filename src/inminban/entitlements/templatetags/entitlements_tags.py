@@ -5,22 +5,16 @@ Inclusion tags, so those pages' views need not know about entitlements; every re
 scoped to the user, in a fixed number of queries."""
 
 from django import template
-from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from inminban.areas.access import VIEW, can
-from inminban.duties.selectors import ancestor_paths
 from inminban.registry.selectors import persons_visible
 from inminban.stamps.selectors import stamps_visible
 
 from .. import explain, selectors, wording
-from ..models import Cycle, Program
+from ..models import Cycle
 
 register = template.Library()
-
-NOT_SHOWN = (Cycle.Status.DRAFT, Cycle.Status.GENERATING)  # nothing final to read while a cycle is computed
-# wording.concerns, as a filter: a leader benefit counts only the households of unit leaders.
-LEADERS_ONLY = ~Q(cycle__program__kind=Program.Kind.LEADER_BENEFIT) | Q(leaders__gt=0)
 
 
 def _names(actor, explanations) -> dict[int, str]:
@@ -46,7 +40,7 @@ def household_entitlements(context, household):
     rows = [
         row
         for row in selectors.household_entitlements(actor=actor, household=household)
-        if row.cycle.status not in NOT_SHOWN and wording.concerns(row, row.cycle.program)
+        if row.cycle.status not in selectors.NOT_FINAL and wording.concerns(row, row.cycle.program)
     ]
     explained = [(row, explain.explain(row.cycle, row)) for row in rows]
     names = _names(actor, [e for _row, e in explained])
@@ -83,24 +77,10 @@ def unit_cycles(context, unit):
     actor = context["request"].user
     if unit is None or not can(actor, VIEW, unit):
         return {"items": []}
-    shown = selectors.cycles_visible(actor=actor).exclude(status__in=NOT_SHOWN)
-    latest = shown.filter(program=OuterRef("program")).order_by("-period_start", "-id").values("pk")[:1]
-    cycles = list(
-        shown.filter(program__area__path__in=ancestor_paths(unit.path), pk=Subquery(latest)).order_by("program_id")
-    )
-    if not cycles:
-        return {"items": []}
-    counts = (
-        selectors.entitlements_visible(actor=actor)
-        .filter(cycle__in=cycles, unit=unit)
-        .filter(LEADERS_ONLY)
-        .values("cycle_id", "eligible")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    tally = {(row["cycle_id"], row["eligible"]): row["n"] for row in counts}
     items = [
-        {"cycle": cycle, "entitled": tally.get((cycle.pk, True), 0), "denied": tally.get((cycle.pk, False), 0)}
-        for cycle in cycles
+        {"cycle": cycle, "entitled": entitled, "denied": denied}
+        for cycle, entitled, denied in selectors.unit_latest_cycles(actor=actor, unit=unit)
     ]
+    if not items:
+        return {"items": []}
     return {"items": items, "unit": unit}
