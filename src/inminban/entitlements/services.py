@@ -411,6 +411,8 @@ def cycle_generate(
         with transaction.atomic():
             Entitlement.objects.filter(cycle=cycle, household_id__gte=low, household_id__lt=high).delete()
             with connection.cursor() as cursor:
+                for setting in cycle_sql.chunk_settings():
+                    cursor.execute(setting)
                 cursor.execute(statement, params)
         if progress is not None:
             progress(index + 1, len(ranges), f"households {low:,}–{high - 1:,}")
