@@ -10,7 +10,14 @@ from django.db import close_old_connections
 from django.test import Client
 
 from inminban.areas.models import Area
+from inminban.jobs import registry
 from inminban.synth.demo import SMALL, build_demo
+
+
+@pytest.fixture(autouse=True)
+def no_app_schedules(monkeypatch):
+    """The apps' own schedules would add their jobs to every tick a test counts; a test declares what it needs."""
+    monkeypatch.setattr(registry, "_schedules", {})
 
 
 @pytest.fixture(scope="session")

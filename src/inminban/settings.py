@@ -158,6 +158,14 @@ X_FRAME_OPTIONS = "DENY"
 # A request body larger than this is refused (413) before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("INMINBAN_MAX_BODY_BYTES", 256 * 1024)
 
+# Idempotency-Key: how long a key is kept (a retry within it gets the first answer), and how long a retry waits for
+# a first request still running before it answers 409 with Retry-After.
+IDEMPOTENCY_HOURS = env_int("INMINBAN_IDEMPOTENCY_HOURS", 24)
+IDEMPOTENCY_WAIT_SECONDS = env_int("INMINBAN_IDEMPOTENCY_WAIT_SECONDS", 10)
+
+# The audit log's name in its signed checkpoints (and the name of its key); default "inminban.audit/<key id>".
+AUDIT_ORIGIN = os.environ.get("INMINBAN_AUDIT_ORIGIN", "").strip()
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

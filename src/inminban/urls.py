@@ -7,6 +7,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
+    path("", include("inminban.audit.urls")),
     path("", include("inminban.stamps.urls")),
     path("", include("inminban.duties.urls")),
     path("", include("inminban.entitlements.urls")),

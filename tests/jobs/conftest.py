@@ -14,7 +14,8 @@ from django.db import connection
 
 from inminban.audit.models import AuditEntry
 from inminban.jobs.models import Job, Schedule
-from inminban.jobs.registry import job_handler
+from inminban.jobs.registry import declared_schedules, job_handler
+from inminban.jobs.services import schedule_override_variable
 
 INMINBAN = Path(sys.executable).parent / "inminban"
 # Transactional tests flush only the job tables afterwards, keeping the demo city the other tests share.
@@ -52,12 +53,21 @@ def taken_over(job, progress):
     return {"should": "never be stored"}
 
 
+def _declared_schedules_off() -> dict[str, str]:
+    """As tests/conftest.py's `no_app_schedules`, for subprocesses: INMINBAN_SCHEDULE_<KIND>=0 switches each of the
+    apps' schedules off."""
+    return {schedule_override_variable(item.kind): "0" for item in declared_schedules()}
+
+
 @pytest.fixture
 def unchanged(db):
     """Assert at the end that no job, schedule or audit entry was written."""
     before = (Job.objects.count(), Schedule.objects.count(), AuditEntry.objects.count())
     yield
     assert (Job.objects.count(), Schedule.objects.count(), AuditEntry.objects.count()) == before
+
+
+_APP_SCHEDULES_OFF = _declared_schedules_off()  # at import: the fixture hides them only while a test runs
 
 
 def database_url() -> str:
@@ -74,7 +84,7 @@ def database_url() -> str:
 
 def start(*args: str, lease_seconds: int | None = None) -> subprocess.Popen:
     """`inminban ARGS` in a new process on the test database."""
-    env = os.environ | {"INMINBAN_DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1"}
+    env = os.environ | _APP_SCHEDULES_OFF | {"INMINBAN_DATABASE_URL": database_url(), "PYTHONUNBUFFERED": "1"}
     if lease_seconds is not None:
         env["INMINBAN_JOB_LEASE_SECONDS"] = str(lease_seconds)
     return subprocess.Popen([str(INMINBAN), *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

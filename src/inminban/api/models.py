@@ -18,7 +18,7 @@ class ApiToken(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first response to a write sent with an Idempotency-Key, replayed to retries of the same request."""
+    """The claim on an Idempotency-Key, then the first response to that write, replayed to retries of it."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=128)
@@ -29,6 +29,8 @@ class IdempotencyRecord(models.Model):
     content_type = models.CharField(max_length=128)
     body = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # None while the first request runs (the key is claimed before the handler; retries wait for this).
+    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_response_per_idempotency_key")]

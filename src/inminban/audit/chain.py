@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 
+from .merkle import tree_root
+
 GENESIS_HASH = "0" * 64
 
 
@@ -48,18 +50,5 @@ def entry_hash(prev_hash: str, fields: dict) -> str:
 
 
 def merkle_root(leaf_hashes: list[str]) -> str:
-    """RFC 6962 Merkle tree hash over the entries' hashes (leaf prefix 0x00, node prefix 0x01)."""
-    if not leaf_hashes:
-        return hashlib.sha256(b"").hexdigest()
-    level = [hashlib.sha256(b"\x00" + bytes.fromhex(h)).digest() for h in leaf_hashes]
-    return _subtree(level, 0, len(level)).hex()
-
-
-def _subtree(leaves: list[bytes], start: int, end: int) -> bytes:
-    n = end - start
-    if n == 1:
-        return leaves[start]
-    split = 1 << ((n - 1).bit_length() - 1)  # largest power of two below n
-    return hashlib.sha256(
-        b"\x01" + _subtree(leaves, start, start + split) + _subtree(leaves, start + split, end)
-    ).digest()
+    """RFC 6962 Merkle tree hash over the entries' hashes (hex), as in the checkpoints (see `merkle`)."""
+    return tree_root(bytes.fromhex(value) for value in leaf_hashes).hex()

@@ -39,14 +39,16 @@ class AuditEntry(models.Model):
 
 
 class AuditCheckpoint(models.Model):
-    """A signed Merkle root over entries 1..size, in the style of a Certificate Transparency tree head.
-    Outside offices keep copies; a later rewrite of any covered entry no longer matches the root."""
+    """A signed RFC 6962 Merkle root over entries 1..size (a C2SP tlog-checkpoint). Outside offices keep copies; a
+    later rewrite of any covered entry, or the deletion of any, no longer matches them."""
 
     size = models.BigIntegerField(unique=True)
     root_hash = models.CharField(max_length=64)
     at = models.DateTimeField()
     key_id = models.CharField(max_length=64)
     signature = models.CharField(max_length=128)
+    # The checkpoint as a C2SP signed note (what /audit/checkpoint serves); empty on checkpoints made before notes.
+    note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["size"]
