@@ -3,10 +3,19 @@
 Cast (password DEMO_PASSWORD): admin, officer-a (office of district A), officer-b, leader-a1 (unit HS-A1),
 leader-b1 (unit HS-B1), resident-a1 (a person in unit HS-A1), auditor (the city, read-only)."""
 
+import os
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import psycopg
 import pytest
 from django.contrib.auth.models import User
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.test import Client
 
 from inminban.areas.models import Area
@@ -73,3 +82,67 @@ def connections_kept_open():
     yield
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+# A database of its own ---------------------------------------------------------------------------------------------
+
+INMINBAN = Path(sys.executable).parent / "inminban"
+
+
+@dataclass
+class SeparateDatabase:
+    """An empty, migrated database of the test database's kind, for `inminban` subprocesses (a server, a load
+    killed half-way) whose committed writes must not reach the shared test database."""
+
+    url: str
+    data_dir: Path
+
+    def run(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+        """`inminban ARGS` on this database; returns the finished process (whatever its exit status)."""
+        return subprocess.run(
+            [str(INMINBAN), *args], env=self.env(), capture_output=True, text=True, timeout=timeout, check=False
+        )
+
+    def env(self) -> dict[str, str]:
+        return os.environ | {"INMINBAN_DATABASE_URL": self.url, "INMINBAN_DATA_DIR": str(self.data_dir)}
+
+    def scalar(self, sql: str):
+        if self.url.startswith("sqlite:"):
+            with sqlite3.connect(urlsplit(self.url).path) as conn:
+                return conn.execute(sql).fetchone()[0]
+        with psycopg.connect(self.url) as conn:
+            return conn.execute(sql).fetchone()[0]
+
+
+def _maintenance(url: str) -> psycopg.Connection:
+    return psycopg.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")), autocommit=True)
+
+
+def _separate_url(data_dir: Path, suffix: str) -> str:
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{data_dir / 'separate.sqlite3'}"
+    settings = connection.settings_dict
+    user = quote(settings["USER"] or "", safe="")
+    password = f":{quote(settings['PASSWORD'], safe='')}" if settings["PASSWORD"] else ""
+    auth = f"{user}{password}@" if user else ""
+    url = f"postgres://{auth}{settings['HOST'] or 'localhost'}:{settings['PORT'] or 5432}/{settings['NAME']}_{suffix}"
+    with _maintenance(url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{settings["NAME"]}_{suffix}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{settings["NAME"]}_{suffix}"')
+    return url
+
+
+@pytest.fixture(scope="module")
+def separate_database(tmp_path_factory, django_db_blocker, request):
+    """A fresh database per test module (migrated; `separate_database.run(...)` to fill it)."""
+    data_dir = tmp_path_factory.mktemp("separate")
+    suffix = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")[:20]
+    with django_db_blocker.unblock():
+        url = _separate_url(data_dir, suffix)
+    database = SeparateDatabase(url, data_dir)
+    migrated = database.run("migrate", "-v0")
+    assert migrated.returncode == 0, migrated.stderr
+    yield database
+    if not url.startswith("sqlite:"):
+        with _maintenance(url) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}" WITH (FORCE)')

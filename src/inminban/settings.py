@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "inminban.entitlements",
     "inminban.api",
     "inminban.synth",
+    "inminban.ops",
     "inminban.web",
 ]
 

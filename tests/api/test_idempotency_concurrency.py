@@ -2,9 +2,7 @@
 own (the small demo city): 50 clients send the same keyed create at the same instant."""
 
 import json
-import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -12,53 +10,12 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
 
-import psycopg
 import pytest
-from django.db import connection
 
 INMINBAN = Path(sys.executable).parent / "inminban"
+
 CLIENTS = 50
-
-
-def _server_database(tmp_path: Path) -> str:
-    """A new, empty database beside the test database, of the same kind."""
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{tmp_path / 'server.sqlite3'}"
-    settings = connection.settings_dict
-    user = quote(settings["USER"] or "", safe="")
-    password = f":{quote(settings['PASSWORD'], safe='')}" if settings["PASSWORD"] else ""
-    auth = f"{user}{password}@" if user else ""
-    url = f"postgres://{auth}{settings['HOST'] or 'localhost'}:{settings['PORT'] or 5432}/{settings['NAME']}_idem"
-    _recreate(url)
-    return url
-
-
-def _maintenance(url: str) -> psycopg.Connection:
-    return psycopg.connect(urlunsplit(urlsplit(url)._replace(path="/postgres")), autocommit=True)
-
-
-def _recreate(url: str) -> None:
-    name = urlsplit(url).path.lstrip("/")
-    with _maintenance(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def _count(url: str, sql: str) -> int:
-    if url.startswith("sqlite:"):
-        with sqlite3.connect(urlsplit(url).path) as conn:
-            return conn.execute(sql).fetchone()[0]
-    with psycopg.connect(url) as conn:
-        return conn.execute(sql).fetchone()[0]
-
-
-def _run(url: str, data_dir: Path, *args: str) -> str:
-    env = os.environ | {"INMINBAN_DATABASE_URL": url, "INMINBAN_DATA_DIR": str(data_dir)}
-    done = subprocess.run([str(INMINBAN), *args], env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def _free_port() -> int:
@@ -68,18 +25,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, django_db_blocker):
-    tmp_path = tmp_path_factory.mktemp("idempotency-server")
-    with django_db_blocker.unblock():
-        url = _server_database(tmp_path)
-    _run(url, tmp_path, "migrate", "-v0")
-    _run(url, tmp_path, "shell", "-c", "from inminban.synth.demo import SMALL, build_demo; build_demo(size=SMALL)")
-    token = _run(url, tmp_path, "token", "create", "leader-a1").strip()
+def server(separate_database):
+    """`inminban serve` with 32 threads on a database of its own holding the small demo city."""
+    database = separate_database
+    built = database.run("shell", "-c", "from inminban.synth.demo import SMALL, build_demo; build_demo(size=SMALL)")
+    assert built.returncode == 0, built.stderr
+    token = database.run("token", "create", "leader-a1").stdout.strip()
     port = _free_port()
-    env = os.environ | {"INMINBAN_DATABASE_URL": url, "INMINBAN_DATA_DIR": str(tmp_path)}
     process = subprocess.Popen(
         [str(INMINBAN), "serve", "--port", str(port), "--threads", "32", "--no-worker"],
-        env=env,
+        env=database.env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -93,12 +48,9 @@ def server(tmp_path_factory, django_db_blocker):
         except OSError:
             assert process.poll() is None, process.stderr.read()
             time.sleep(0.2)
-    yield {"url": url, "base": base, "token": token}
+    yield {"database": database, "base": base, "token": token}
     process.terminate()
     process.wait(timeout=30)
-    if not url.startswith("sqlite:"):
-        with _maintenance(url) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}" WITH (FORCE)')
 
 
 def _post(server, body: dict, key: str) -> tuple[int, dict, dict]:
@@ -136,9 +88,9 @@ def _all_at_once(server, bodies_and_keys: list[tuple[dict, str]]) -> list[tuple[
 
 
 def _counts(server, address_prefix: str) -> tuple[int, int]:
-    dwellings = _count(server["url"], f"SELECT COUNT(*) FROM registry_dwelling WHERE address LIKE '{address_prefix}%'")
-    entries = _count(server["url"], "SELECT COUNT(*) FROM audit_auditentry")
-    return dwellings, entries
+    database = server["database"]
+    dwellings = database.scalar(f"SELECT COUNT(*) FROM registry_dwelling WHERE address LIKE '{address_prefix}%'")
+    return dwellings, database.scalar("SELECT COUNT(*) FROM audit_auditentry")
 
 
 @pytest.mark.django_db

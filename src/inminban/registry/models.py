@@ -47,7 +47,7 @@ class Household(models.Model):
     unit = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="households")
     dwelling = models.ForeignKey(Dwelling, null=True, blank=True, on_delete=models.PROTECT, related_name="households")
     head = models.ForeignKey("Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    number = models.CharField(max_length=32, unique=True, help_text=_("Registration number of the household."))
+    number = models.CharField(max_length=32, help_text=_("Registration number of the household."))
     registered_on = models.DateField()
     dissolved_on = models.DateField(null=True, blank=True)
 
@@ -56,6 +56,8 @@ class Household(models.Model):
 
     class Meta:
         ordering = ["unit_id", "number"]
+        # A constraint rather than unique=True: on PostgreSQL that adds a second, LIKE-pattern index nothing uses.
+        constraints = [models.UniqueConstraint(fields=["number"], name="household_number_unique")]
 
     def __str__(self) -> str:
         return self.number
@@ -65,7 +67,7 @@ class Residence(models.Model):
     """Where a household lived from `since` until (exclusive) `until`."""
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="residences")
-    unit = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+", db_index=False)  # residence_unit_idx
     dwelling = models.ForeignKey(Dwelling, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     since = models.DateField()
     until = models.DateField(null=True, blank=True)
@@ -102,7 +104,7 @@ class Person(models.Model):
     given_name = models.CharField(max_length=64)
     birth_date = models.DateField()
     sex = models.CharField(max_length=1, choices=Sex.choices)
-    national_id = models.CharField(max_length=32, null=True, blank=True, unique=True)
+    national_id = models.CharField(max_length=32, null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RESIDENT)
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="persons")
 
@@ -111,6 +113,7 @@ class Person(models.Model):
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]
+        constraints = [models.UniqueConstraint(fields=["national_id"], name="person_national_id_unique")]
 
     def __str__(self) -> str:
         return f"{self.family_name}{self.given_name}"
@@ -135,7 +138,8 @@ class Membership(models.Model):
         OTHER_RELATIVE = "other_relative", _("Other relative")
         LODGER = "lodger", _("Lodger")
 
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="memberships")
+    # Indexed by membership_household_idx (household, since).
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="memberships", db_index=False)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="memberships")
     relation = models.CharField(max_length=16, choices=Relation.choices)
     since = models.DateField()

@@ -78,7 +78,8 @@ class Stamp(models.Model):
         DIRECTIVE = "directive", _("Directive")
 
     serial = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="stamps")
+    # Indexed by stamp_household_kind_idx (household, duty_kind).
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="stamps", db_index=False)
     person = models.ForeignKey(
         "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="stamps"
     )
@@ -96,7 +97,8 @@ class Stamp(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     expires_at = models.DateTimeField(null=True, blank=True)
-    signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="stamps")
+    # Indexed by one_stamp_per_status_index (signing_key, status_index).
+    signing_key = models.ForeignKey(SigningKey, on_delete=models.PROTECT, related_name="stamps", db_index=False)
     status_index = models.PositiveIntegerField()
     encoded = models.TextField()
     revoked_at = models.DateTimeField(null=True, blank=True)

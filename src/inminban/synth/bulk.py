@@ -34,9 +34,11 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from inminban.areas.models import Area, AreaLevel, Office
+from inminban.audit.models import AuditEntry
 from inminban.audit.services import audit_record
 from inminban.common.errors import DomainError
 from inminban.duties.models import DEFAULT_STEPS, AllocationRule, Campaign, Measure
+from inminban.jobs.services import job_enqueue
 from inminban.registry.models import Dwelling, Household, Membership, Occupation, Person, Residence
 from inminban.stamps import keyfiles
 from inminban.stamps.models import SigningKey, Stamp
@@ -61,6 +63,9 @@ REBUILD_MIN_HOUSEHOLDS = 20_000
 # Generator sessions on PostgreSQL: one is enough for small loads; two keep both cores of a small server busy.
 GENERATORS_LARGE = 2
 GENERATORS_MIN_HOUSEHOLDS = 50_000
+# From this size on PostgreSQL, foreign keys come back NOT VALID and a background job checks the loaded rows: at
+# national size the checks (one anti-join per key over tens of millions of rows) took a third of the load.
+FOREIGN_KEYS_LATER_MIN_HOUSEHOLDS = 1_000_000
 SYSTEM_USERNAME = "synth"
 
 # Where generated cities hang in the area tree. The demo uses KP → RG (Ryanggang) → HS; generated cities go under
@@ -134,6 +139,9 @@ class GenerateResult:
     # residences and stamps; "person" with memberships and occupations), "indexes" and "commit".
     write_seconds: dict[str, float] = field(default_factory=dict)
     rebuilt_indexes: bool = False
+    # Foreign keys restored NOT VALID, and the background job that checks the loaded rows against them.
+    foreign_keys_later: list[tuple[str, str]] = field(default_factory=list)
+    validation_job_id: int | None = None
 
     @property
     def households_per_second(self) -> float:
@@ -171,13 +179,47 @@ def unit_sizes(households: int, rng: random.Random) -> list[int]:
     return [base + (1 if index < extra else 0) for index in range(count)]
 
 
-def _check_city_code(code: str) -> str:
+class CityExists(DomainError):
+    """The city was already generated with these very arguments (say, by a run killed after its commit): a rerun
+    has nothing to do."""
+
+
+def _made_before(area: Area, *, households: int, seed: int, units_per_district: int, duties: bool) -> None:
+    """If `area` is a city an earlier `generate` made, say exactly what exists (raises)."""
+    entry = (
+        AuditEntry.objects.filter(action="synth.generate", target_type="areas.area", target_id=str(area.pk))
+        .order_by("-seq")
+        .first()
+    )
+    if entry is None or not isinstance(entry.after, dict):
+        return
+    made = entry.after
+    what = (
+        f"{made.get('households', 0):,} households, {made.get('persons', 0):,} persons and "
+        f"{made.get('stamps', 0):,} stamps, seed {made.get('seed')}, generated {entry.at:%Y-%m-%d %H:%M} UTC "
+        f"(audit entry {entry.seq})"
+    )
+    same = (made.get("households"), made.get("seed"), made.get("units_per_district"), bool(made.get("campaigns"))) == (
+        households,
+        seed,
+        units_per_district,
+        duties,
+    )
+    if same:
+        raise CityExists("city", f"City {area.code} already exists with these arguments: {what}. Nothing to do.")
+    raise DomainError("city", f"City {area.code} already exists, made with other arguments: {what}.")
+
+
+def _check_city_code(code: str, **arguments) -> str:
     code = (code or "").strip().upper() if isinstance(code, str) else ""
     # Letters and digits only: the code goes into area paths, URLs, household numbers and national ids.
     if not code or len(code) > 16 or not (code.isascii() and code.isalnum()):
         raise DomainError("city", "A city code is 1–16 letters or digits (A–Z, 0–9).")
     if code == DEMO_CITY_CODE:
         raise DomainError("city", f"{code} is the demo city's code; choose another (e.g. {DEFAULT_CITY_CODE}).")
+    existing = Area.objects.filter(code=code).first()
+    if existing is not None and arguments:
+        _made_before(existing, **arguments)
     if Area.objects.filter(models.Q(code=code) | models.Q(code__startswith=f"{code}-")).exists():
         raise DomainError("city", f"The area code {code!r} is already used; choose another city code.")
     return code
@@ -584,6 +626,7 @@ def generate_city(
     progress: Callable[[int], None] | None = None,
     duties: bool = True,
     rebuild_indexes: bool | None = None,
+    foreign_keys_later: bool | None = None,
     on_phase: Callable[[str], None] | None = None,
 ) -> GenerateResult:
     """Add a synthetic city with `households` households (about four persons each) in one transaction, and unless
@@ -591,7 +634,8 @@ def generate_city(
 
     `progress(n)` is called as the load advances; the n add up to `households`. `on_phase(name)` names each part
     (a table, "indexes", "commit"). `rebuild_indexes` forces the strategy (see the module's docstring); None picks
-    by size. `actor` is recorded in the audit entry and creates the campaigns (default: the inactive `synth` user)."""
+    by size, and so does `foreign_keys_later` (PostgreSQL only; see `bulk_schema.Detached.restore`). `actor` is
+    recorded in the audit entry and creates the campaigns (default: the inactive `synth` user)."""
     if isinstance(households, bool) or not isinstance(households, int) or households < 1:
         raise DomainError("households", "Give a positive number of households.")
     if households > MAX_HOUSEHOLDS:
@@ -602,9 +646,16 @@ def generate_city(
     seconds: dict[str, float] = {}
     key_files: list[str] = []
     transport: _Transport | None = None
+    later: list[tuple[str, str]] = []
+    validation_job = None
+    if foreign_keys_later is None:
+        foreign_keys_later = households >= FOREIGN_KEYS_LATER_MIN_HOUSEHOLDS
+    foreign_keys_later = foreign_keys_later and connection.vendor == "postgresql"
     try:
         with transaction.atomic():
-            code = _check_city_code(city)
+            code = _check_city_code(
+                city, households=households, seed=seed, units_per_district=units_per_district, duties=duties
+            )
             if rebuild_indexes is None:
                 rebuild_indexes = households >= REBUILD_MIN_HOUSEHOLDS and households >= Household.objects.count()
             _load_settings(rebuild_indexes)
@@ -739,8 +790,19 @@ def generate_city(
                 loaded = {model._meta.db_table: counts[name] for model, name in TABLE_COUNTS.items()}
                 weight = {item.name: 1 + item.rows + loaded.get(item.table, 0) for item in detached.definitions}
                 total_weight = sum(weight.values())
-                detached.restore(lambda item, _: meter.advance(weight[item.name] / total_weight))
+                later = detached.restore(
+                    lambda item, _: meter.advance(weight[item.name] / total_weight),
+                    foreign_keys_later=foreign_keys_later,
+                )
                 seconds["indexes"] = time.perf_counter() - began
+                if later:
+                    # In the load's transaction: if the city commits, so does the job that checks it.
+                    validation_job = job_enqueue(
+                        kind="synth.validate_foreign_keys",
+                        params={"city": code, "constraints": [list(pair) for pair in later]},
+                        actor=actor if getattr(actor, "pk", None) else None,
+                        dedupe_key=f"synth:foreign-keys:{code}",
+                    )
             meter.finish()
             counts.update(units=len(sizes), districts=len(districts), campaigns=len(campaigns), signing_keys=len(keys))
             audit_record(
@@ -756,6 +818,7 @@ def generate_city(
                     "signing_keys": [key.kid for key in keys],
                     "created_by": user.username if user else None,
                     "rebuilt_indexes": rebuild_indexes,
+                    "foreign_keys_validated_later": len(later),
                 },
             )
             transport.close()
@@ -779,6 +842,8 @@ def generate_city(
         seconds=time.perf_counter() - started,
         write_seconds=seconds,
         rebuilt_indexes=rebuild_indexes,
+        foreign_keys_later=later,
+        validation_job_id=validation_job.pk if validation_job is not None else None,
     )
 
 

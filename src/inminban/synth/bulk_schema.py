@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.db import connection, transaction
 
 
 @dataclass
@@ -38,16 +38,45 @@ class Detached:
 
     definitions: list[Definition] = field(default_factory=list)
 
-    def restore(self, on_done: Callable[[Definition, float], None] | None = None) -> None:
+    def restore(
+        self, on_done: Callable[[Definition, float], None] | None = None, *, foreign_keys_later: bool = False
+    ) -> list[tuple[str, str]]:
         """Recreate everything: primary keys and unique constraints, then the other indexes, then foreign keys
-        (which validate against the restored primary keys)."""
+        (which validate against the restored primary keys). With `foreign_keys_later` (PostgreSQL), foreign keys
+        come back NOT VALID: enforced for every row written from now on, while the rows just loaded are checked by
+        `validate_constraints` afterwards (without blocking reads or writes). Returns those (table, name) pairs."""
+        later = []
         with connection.cursor() as cursor:
             _run_pending_checks(cursor)
             for definition in self.definitions:
                 began = time.perf_counter()
-                cursor.execute(definition.create)
+                if foreign_keys_later and definition.kind == "foreign" and connection.vendor == "postgresql":
+                    cursor.execute(definition.create + " NOT VALID")
+                    later.append((definition.table, definition.name))
+                else:
+                    cursor.execute(definition.create)
                 if on_done is not None:
                     on_done(definition, time.perf_counter() - began)
+        return later
+
+
+def validate_constraints(constraints: list[tuple[str, str]], progress: Callable[[int, int, str], None]) -> int:
+    """Check the rows of each NOT VALID constraint (PostgreSQL's VALIDATE CONSTRAINT takes a lock that lets reads and
+    writes go on), each in its own transaction, skipping those already valid (so an interrupted run resumes).
+    Returns how many were validated now; a row that breaks one raises, and the constraint stays NOT VALID."""
+    validated = 0
+    for index, (table, name) in enumerate(constraints, 1):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT convalidated FROM pg_constraint WHERE conrelid = %s::regclass AND conname = %s", [table, name]
+            )
+            row = cursor.fetchone()
+            if row is not None and not row[0]:
+                cursor.execute("SET LOCAL work_mem = '256MB'")
+                cursor.execute(f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"')
+                validated += 1
+        progress(index, len(constraints), f"{table}: {name}")
+    return validated
 
 
 RESTORE_ORDER = {"primary": 0, "unique": 1, "index": 2, "foreign": 3}

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from inminban.common.errors import DomainError
-from inminban.synth.bulk import DEFAULT_CITY_CODE, analyze_registry, generate_city
+from inminban.synth.bulk import DEFAULT_CITY_CODE, CityExists, analyze_registry, generate_city
 
 PHASES = {
     "units": "units",
@@ -35,8 +35,18 @@ class Command(BaseCommand):
         )
         parser.add_argument("--no-duties", action="store_true", help="No campaigns and no stamps.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar (for logs and scripts).")
+        parser.add_argument(
+            "--foreign-keys",
+            choices=["now", "later", "auto"],
+            default="auto",
+            help="PostgreSQL: check the loaded rows against their foreign keys before the commit (now), or in a "
+            "background job after it (later; the keys are enforced for new rows at once). auto: later from "
+            "1,000,000 households.",
+        )
 
-    def handle(self, *args, households, units_per_district, seed, city, actor, no_duties, no_progress, **options):
+    def handle(
+        self, *args, households, units_per_district, seed, city, actor, no_duties, no_progress, foreign_keys, **options
+    ):
         user = None
         if actor:
             user = User.objects.filter(username=actor).first()
@@ -66,9 +76,15 @@ class Command(BaseCommand):
                 seed=seed,
                 actor=user,
                 duties=not no_duties,
+                foreign_keys_later={"now": False, "later": True, "auto": None}[foreign_keys],
                 progress=lambda done: progress.advance(task, done),
                 on_phase=phase,
             )
+        except CityExists as exists:
+            if progress.live.is_started:
+                progress.stop()
+            self.stdout.write(exists.message)
+            return
         except DomainError as error:
             raise CommandError(f"--{error.field.replace('_', '-')}: {error.message}") from error
         finally:
@@ -85,3 +101,9 @@ class Command(BaseCommand):
         )
         parts = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in result.write_seconds.items())
         self.stdout.write(f"Parts: {parts}; indexes rebuilt: {'yes' if result.rebuilt_indexes else 'no'}.")
+        if result.foreign_keys_later:
+            self.stdout.write(
+                f"{len(result.foreign_keys_later)} foreign keys are enforced for new rows and are checking the loaded "
+                f"rows in background job {result.validation_job_id} (run by `inminban serve`, `inminban worker` or "
+                "`inminban tick`; `inminban jobs` shows its progress)."
+            )
