@@ -18,15 +18,19 @@ the database.
     python -m benchmarks cycle                      # 1,000,000 households on both databases
     python -m benchmarks.bench_cycle --national     # 6,500,000 (PostgreSQL; SQLite stays at 1,000,000)
     python -m benchmarks.bench_cycle --households 200000
+    INMINBAN_DATABASE_URL=postgres://…/national python -m benchmarks.bench_cycle --existing SY   # a generated city
 """
 
 import argparse
+import json
 import os
 import resource
 import sys
 import time
 import tracemalloc
 from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
 
 from rich.table import Table
 
@@ -93,7 +97,8 @@ def _print(results) -> None:
             f"{a / b:.2f}",
             f"{c / a:,.0f}×",
             "yes" if result["same_rows"] else "[red]NO[/red]",
-            f"{result['peak_mb_small']:.1f} / {result['peak_mb_all']:.1f}",
+            f"{'–' if result['peak_mb_small'] is None else format(result['peak_mb_small'], '.1f')} / "
+            f"{result['peak_mb_all']:.1f}",
         )
     console.print(table)
     for label, result in results:
@@ -319,7 +324,10 @@ def _peak_mb(call) -> tuple[object, float]:
     return value, peak / 1e6
 
 
-def child(result_path: str, households: int) -> None:
+def child(result_path: str, households: int, existing: str | None = None) -> None:
+    """Generate the cities and time (a), (b) and (c). With `existing`, use that city of the database in
+    INMINBAN_DATABASE_URL instead (say, one `inminban generate --households 6500000` made), and skip the
+    100,000-household program."""
     child_setup()
     from django.contrib.auth.models import User
     from django.db import connection
@@ -330,10 +338,15 @@ def child(result_path: str, households: int) -> None:
     from inminban.entitlements.models import Entitlement, Program
     from inminban.synth.bulk import analyze_registry, generate_city
 
-    admin = User.objects.create_superuser("bench-admin", password="bench-admin-password")
+    admin = User.objects.filter(username="bench-admin").first() or User.objects.create_superuser(
+        "bench-admin", password="bench-admin-password"
+    )
     began = time.perf_counter()
-    small = generate_city(households=SMALL_PROGRAM, city="BS", progress=None)
-    big = generate_city(households=households, city="BC", progress=None)
+    if existing:
+        small, big = None, SimpleNamespace(city=Area.objects.get(code=existing))
+    else:
+        small = generate_city(households=SMALL_PROGRAM, city="BS", progress=None)
+        big = generate_city(households=households, city="BC", progress=None)
     analyze_registry()
     settle_database()
     generate_seconds = time.perf_counter() - began
@@ -357,9 +370,11 @@ def child(result_path: str, households: int) -> None:
         return program, [campaign.ref for campaign in campaigns]
 
     # Memory flat: the same path over 100,000 households and over the whole city.
-    program_small, _ = program_over(small.city)
-    cycle_small = services.cycle_create(actor=admin, program=program_small, period_start=PERIOD)
-    _, peak_small = _peak_mb(lambda: services.cycle_generate(actor=admin, cycle=cycle_small))
+    peak_small = None
+    if small is not None:
+        program_small, _ = program_over(small.city)
+        cycle_small = services.cycle_create(actor=admin, program=program_small, period_start=PERIOD)
+        _, peak_small = _peak_mb(lambda: services.cycle_generate(actor=admin, cycle=cycle_small))
 
     program, refs = program_over(big.city)
     cycle = services.cycle_create(actor=admin, program=program, period_start=PERIOD)
@@ -368,6 +383,7 @@ def child(result_path: str, households: int) -> None:
     a_seconds = time.perf_counter() - started
 
     with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_floor")
         cursor.execute(
             "CREATE TABLE bench_floor (household_id bigint, unit_id bigint, eligible boolean, quantity bigint,"
             " members_counted integer, leaders integer, members text, outcomes varchar(64), stamps text)"
@@ -390,7 +406,7 @@ def child(result_path: str, households: int) -> None:
     sample_cycle = services.cycle_create(actor=admin, program=program, period_start=date(2027, 1, 1))
     sample_cycle.snapshot, sample_cycle.reference_date = cycle.snapshot, cycle.reference_date
     sample_cycle.period_start, sample_cycle.period_end = cycle.period_start, cycle.period_end
-    sample_size = min(SAMPLE, households)
+    sample_size = min(SAMPLE, cycle.households)
     c_seconds = _orm_loop(sample_cycle, refs, sample_size)
 
     write_result(
@@ -417,8 +433,21 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--result")
     parser.add_argument("--households", type=int, default=None)
     parser.add_argument("--national", action="store_true")
+    parser.add_argument(
+        "--existing", metavar="CITY", help="time a city already in the database of INMINBAN_DATABASE_URL"
+    )
     args = parser.parse_args(argv)
-    if args.child:
+    if args.existing:
+        import tempfile
+
+        started = time.perf_counter()
+        with tempfile.NamedTemporaryFile(suffix=".json") as result:
+            child(result.name, 0, existing=args.existing)
+            from django.db import connection
+
+            figures = json.loads(Path(result.name).read_text())
+        _print([(connection.vendor, figures | {"seconds": time.perf_counter() - started})])
+    elif args.child:
         child(args.result, args.households or DEFAULT_HOUSEHOLDS)
     else:
         run(households=args.households, national=args.national)

@@ -71,8 +71,9 @@ def run() -> None:
         office_name="Songhu-dong office",
         valid_from=now - timedelta(days=30),
         valid_until=now + timedelta(days=5 * 365),
+        area="/KP/RG/HS/HS-A/",
     )
-    trust_list = build_trust_list([trusted], issued_at=now, root_key=root)
+    trust_list = build_trust_list([trusted], issued_at=now, root_key=root, units={"HS-A1": "/KP/RG/HS/HS-A/HS-A1/"})
     revoked = range(1, STAMPS, 97)  # about 1% revoked, as a real status list would have
     status = {
         kid.hex(): build_status_list(

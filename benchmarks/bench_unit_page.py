@@ -248,7 +248,7 @@ def _measure_all(session_client, token: str) -> dict:
         else:
             from django.test import Client
 
-            phase[key] = _measure(Client(), path, {"HTTP_AUTHORIZATION": f"Bearer {token}"})
+            phase[key] = _measure(Client(HTTP_HOST="localhost"), path, {"HTTP_AUTHORIZATION": f"Bearer {token}"})
     return phase
 
 
@@ -316,7 +316,7 @@ def child(result_path: str) -> None:
         settle_database()
         leader = User.objects.get(username=LEADER)
         _, token = token_create(actor=None, user=leader, name="benchmark")
-        session_client = Client()
+        session_client = Client(HTTP_HOST="localhost")  # "testserver" is an allowed host in the tests only
         session_client.force_login(leader)
         result["phases"]["small"] = _measure_all(session_client, token)
 

@@ -18,6 +18,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
 from django.test import Client
 
+import browser_guard
 from inminban.areas.models import Area
 from inminban.jobs import registry
 from inminban.synth.demo import SMALL, build_demo
@@ -38,6 +39,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def pytest_collection_modifyitems(config, items):
     # Browser tests use a live server and a flushed, rebuilt database; run them after everything else.
     items.sort(key=lambda item: "/browser/" in str(item.fspath))
+
+
+def pytest_configure(config):
+    # With CI=true, a session in which no browser test ran fails (tests/browser_guard.py).
+    browser_guard.pytest_configure(config)
 
 
 @pytest.fixture

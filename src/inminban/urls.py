@@ -13,3 +13,5 @@ urlpatterns = [
     path("", include("inminban.entitlements.urls")),
     path("", include("inminban.web.urls")),
 ]
+
+handler500 = "inminban.web.errors.server_error"

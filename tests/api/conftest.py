@@ -79,6 +79,8 @@ class Side:
     other_household: Household  # another household of the same unit
     move: Move
     occupation_since: date
+    occupation: Occupation  # a job of someone in the household
+    income: DeclaredIncome  # an income declared by `person`
 
     @property
     def district(self) -> Area:
@@ -103,6 +105,10 @@ def _side(admin, unit: Area, household: Household) -> Side:
         other_household=Household.objects.filter(unit=unit).exclude(pk=household.pk).order_by("number").first(),
         move=move,
         occupation_since=date(2026, 6, 1),
+        occupation=Occupation.objects.filter(person__household=household).order_by("pk").first(),
+        income=services.income_declare(
+            actor=admin, person=person, amount="3000", currency="KPW", period="month", since=date(2024, 1, 1)
+        ),
     )
 
 

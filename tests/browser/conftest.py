@@ -36,6 +36,14 @@ def default_area_levels(request):
     importlib.import_module("inminban.areas.migrations.0003_default_levels").add_levels(apps, None)
 
 
+@pytest.fixture
+def duty_rules(default_area_levels):
+    """The flush before a live-server test also removes the default allocation rules; put them back."""
+    from django.apps import apps
+
+    importlib.import_module("inminban.duties.migrations.0002_default_rules").add_rules(apps, None)
+
+
 def _unavailable(reason: str):
     if os.environ.get("CI"):
         pytest.fail(f"browser tests must run in CI: {reason}")

@@ -2,7 +2,6 @@
 quota and a session; leader-a1 records an acknowledgement door to door and attendance on the sheet, confirms, and
 the stamps come out; the stamp's page shows its QR code and /verify/ accepts it and rejects a tampered copy."""
 
-import importlib
 from datetime import timedelta
 
 import base45
@@ -18,14 +17,6 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(autouse=True)
 def keys_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("INMINBAN_KEYS_DIR", str(tmp_path / "keys"))
-
-
-@pytest.fixture
-def duty_rules(default_area_levels):
-    """The flush before a live-server test also removes the default allocation rules; put them back."""
-    from django.apps import apps
-
-    importlib.import_module("inminban.duties.migrations.0002_default_rules").add_rules(apps, None)
 
 
 def _log_in(page, base: str, username: str) -> None:
@@ -46,7 +37,8 @@ def _verify(page, text: str) -> str:
     page.evaluate("document.getElementById('result').removeAttribute('data-reason')")
     page.get_by_label("Stamp text").fill(text)
     page.get_by_role("button", name="Verify").click()
-    page.wait_for_function("document.getElementById('result').hasAttribute('data-reason')")
+    # A function, not an expression: Playwright polls an expression with eval(), which the CSP forbids.
+    page.wait_for_function("() => document.getElementById('result').hasAttribute('data-reason')")
     return page.locator("#result").get_attribute("data-reason")
 
 

@@ -58,7 +58,8 @@ def _verify_in_page(page, text: str) -> tuple[str, str]:
     page.evaluate("document.getElementById('result').removeAttribute('data-reason')")
     page.get_by_label("Stamp text").fill(text)
     page.get_by_role("button", name="Verify").click()
-    page.wait_for_function("document.getElementById('result').hasAttribute('data-reason')")
+    # A function, not an expression: Playwright polls an expression with eval(), which the CSP forbids.
+    page.wait_for_function("() => document.getElementById('result').hasAttribute('data-reason')")
     return page.locator("#result").get_attribute("data-reason"), page.locator("#result-message").inner_text()
 
 

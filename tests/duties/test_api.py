@@ -3,6 +3,7 @@ full cycle (directive, campaign, levy, stamps) that leaves the audit chain intac
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -330,7 +331,8 @@ def test_full_cycle_through_the_api_keeps_the_audit_chain(client_for, cast, unit
     ack = call(leader, "post", f"/directives/{directive['id']}/acknowledgements", {"household": household.pk})
     assert ack.status_code == 201
     stamp = call(leader, "post", f"/acknowledgements/{ack.json()['id']}/confirm")
-    assert stamp.status_code == 201 and stamp.json()["url"] == f"/stamps/{stamp.json()['serial']}/"
+    assert stamp.status_code == 201
+    assert stamp.json()["page_url"] == f"/stamps/{stamp.json()['serial']}/" and stamp.json()["duty_kind"] == "directive"
 
     campaign = call(
         officer,
@@ -361,13 +363,16 @@ def test_full_cycle_through_the_api_keeps_the_audit_chain(client_for, cast, unit
     members = Person.objects.filter(household_id=target["household"]).order_by("pk")
     sheet = call(leader, "put", f"/sessions/{session.json()['id']}/attendance", {"persons": [p.pk for p in members]})
     assert sheet.status_code == 200
-    share = call(leader, "get", f"/shares/{target['id']}").json()
+    share = call(leader, "get", f"/shares/{target['id']}")
+    assert share.status_code == 200
+    share = share.json()
     assert share["explanation"]["rule"]["method"] == "working_age"
-    if share["fulfilled"]:
-        assert call(leader, "post", f"/shares/{target['id']}/confirm").status_code == 201
-    else:
-        response = call(leader, "post", f"/shares/{target['id']}/confirm")
-        assert response.status_code == 422 and "Not fulfilled" in response.json()["detail"]
+    # Every member attended the whole four-hour session: far more than the household's share of the 12 hours.
+    assert Decimal(share["done"]) == 4 * len(members) > Decimal(share["due"]) and share["fulfilled"] is True
+    assert call(leader, "post", f"/shares/{target['id']}/confirm").status_code == 201
+    unattended = next(s for s in shares if s["id"] != target["id"] and Decimal(s["quantity"]) > 0)
+    response = call(leader, "post", f"/shares/{unattended['id']}/confirm")
+    assert response.status_code == 422 and "Not fulfilled" in response.json()["detail"]
 
     levy = call(
         officer,
@@ -381,9 +386,15 @@ def test_full_cycle_through_the_api_keeps_the_audit_chain(client_for, cast, unit
             "starts_on": today.isoformat(),
             "due_on": (today + timedelta(days=10)).isoformat(),
         },
-    ).json()
-    call(officer, "post", f"/levies/{levy['id']}/quotas", {"unit": "HS-A1", "quantity": "2000"})
-    levy_share = call(leader, "get", f"/levies/{levy['id']}/shares?unit=HS-A1").json()["items"][0]
+    )
+    assert levy.status_code == 201, levy.content
+    levy = levy.json()
+    levy_quota = call(officer, "post", f"/levies/{levy['id']}/quotas", {"unit": "HS-A1", "quantity": "2000"})
+    assert levy_quota.status_code == 201, levy_quota.content
+    assert levy_quota.json()["households"] == 4 and levy_quota.json()["allocated"] == "2000.00"
+    levy_shares = call(leader, "get", f"/levies/{levy['id']}/shares?unit=HS-A1")
+    assert levy_shares.status_code == 200
+    levy_share = levy_shares.json()["items"][0]
     delivery = call(
         leader,
         "post",
@@ -392,21 +403,48 @@ def test_full_cycle_through_the_api_keeps_the_audit_chain(client_for, cast, unit
     )
     assert delivery.status_code == 201 and delivery.json()["receipt_url"].endswith("/receipt/")
     assert call(leader, "post", f"/shares/{levy_share['id']}/confirm").status_code == 201
+    # The last household's share of the campaign is more than the half hour waived.
+    assert Decimal(shares[-1]["quantity"]) > Decimal("0.5")
     waiver = call(
         leader, "post", f"/shares/{shares[-1]['id']}/waivers", {"reason": "Sick child at home", "quantity": "0.5"}
     )
-    if float(shares[-1]["quantity"]) >= 0.5:
-        assert waiver.status_code == 201
-        assert call(officer, "post", f"/waivers/{waiver.json()['id']}/decide", {"approve": True}).status_code == 200
+    assert waiver.status_code == 201, waiver.content
+    decided = call(officer, "post", f"/waivers/{waiver.json()['id']}/decide", {"approve": True})
+    assert decided.status_code == 200 and decided.json()["status"] == "approved"
 
-    day = call(leader, "get", "/day").json()
-    assert day["unit"] == "HS-A1"
-    progress = call(officer, "get", f"/levies/{levy['id']}/progress").json()
-    assert progress["units"][0]["confirmed"] == 1
+    day = call(leader, "get", "/day")
+    assert day.status_code == 200 and day.json()["unit"] == "HS-A1"
+    progress = call(officer, "get", f"/levies/{levy['id']}/progress")
+    assert progress.status_code == 200 and progress.json()["units"][0]["confirmed"] == 1
 
     assert AuditEntry.objects.count() > before + 8
     assert DirectiveAcknowledgement.objects.get(pk=ack.json()["id"]).stamp_serial
     assert audit_verify().ok
+
+
+def test_confirming_answers_the_stamp_as_documented(client_for, cast, world, today):
+    """Both confirmations answer the whole stamp they issued: what their schema promises, as GET /stamps/{serial}."""
+    leader = client_for("leader-a1")
+    share = world["share"]
+    services.delivery_record(
+        actor=cast["leader-a1"], share=share, quantity=share.quantity, measure="kg", delivered_on=today
+    )
+    ack = services.directive_acknowledge(
+        actor=cast["leader-a1"], directive=world["directive"], household=share.household
+    )
+    document = leader.get(f"{API}/openapi.json").json()
+    for template, path, kind in [
+        ("/shares/{share_id}/confirm", f"/shares/{share.pk}/confirm", "levy"),
+        ("/acknowledgements/{ack_id}/confirm", f"/acknowledgements/{ack.pk}/confirm", "directive"),
+    ]:
+        created = document["paths"][API + template]["post"]["responses"]["201"]["content"]["application/json"]
+        documented = document["components"]["schemas"][created["schema"]["$ref"].rsplit("/", 1)[-1]]
+        response = call(leader, "post", path)
+        assert response.status_code == 201, response.content
+        stamp = response.json()
+        assert set(stamp) == set(documented["properties"]) == set(documented["required"])
+        assert stamp["duty_kind"] == kind and stamp["household"] == share.household_id
+        assert stamp == call(leader, "get", f"/stamps/{stamp['serial']}").json()
 
 
 def test_openapi_lists_the_duties_tags(client_for):

@@ -185,7 +185,8 @@ def march(program, cast):
         pytest.param(
             {"period_start": "2026-04-01", "reference_date": "2025-01-01"}, "reference_date", id="reference long before"
         ),
-        pytest.param({"period_start": "1999-01-01"}, "period_start", id="too early"),
+        pytest.param({"period_start": "1899-12-01"}, "period_start", id="before 1900"),
+        pytest.param({"period_start": "2099-01-01"}, "period_start", id="beyond the date horizon"),
         pytest.param({"period_start": "2026-04-31"}, "period_start", id="no such date"),
         pytest.param({"period_start": "01/04/2026"}, "period_start", id="not a date"),
         pytest.param({"period_start": 20260401}, "period_start", id="a number"),

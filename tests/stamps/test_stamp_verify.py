@@ -33,8 +33,11 @@ def trusted(key=OFFICE_KEY, *, valid_from=NOW - timedelta(days=365), valid_until
         office_name="Songhu-dong office",
         valid_from=valid_from,
         valid_until=valid_until,
-        **extra,
+        **({"area": "/KP/RG/HS/HS-A/"} | extra),
     )
+
+
+UNITS = {"HS-A1": "/KP/RG/HS/HS-A/HS-A1/", "HS-B1": "/KP/RG/HS/HS-B/HS-B1/"}
 
 
 def claims(**changes) -> Claims:
@@ -57,7 +60,7 @@ def claims(**changes) -> Claims:
 
 def documents(keys=None, *, revoked=(), size=10, root=ROOT, version=1):
     keys = keys if keys is not None else [trusted()]
-    trust_list = build_trust_list(keys, issued_at=NOW, root_key=root)
+    trust_list = build_trust_list(keys, issued_at=NOW, root_key=root, units=UNITS)
     status = {
         key.kid: build_status_list(
             kid=key.kid, version=version, size=size, revoked_indexes=revoked, issued_at=NOW, root_key=root

@@ -132,5 +132,5 @@ def test_a_tampered_entry_is_named(client_for):
 @pytest.mark.parametrize("query", ["until=9999-12-31", "since=0001-01-01"])
 def test_dates_at_the_ends_of_the_calendar_are_a_form_error_not_a_crash(client_for, query):
     response = client_for("auditor").get(f"/audit/?{query}")
-    assert response.status_code in (200, 400)
+    assert response.status_code == 400
     assert "1900" in response.content.decode()

@@ -39,14 +39,17 @@ def test_shows_members_dwelling_history_and_audit_entries(client_for, household_
 
 def test_reading_the_page_is_in_the_access_log(client_for, cast, household_a1):
     before = AccessLogEntry.objects.filter(household=household_a1, actor=cast["leader-a1"]).count()
-    client_for("leader-a1").get(f"/households/{household_a1.pk}/")
+    assert client_for("leader-a1").get(f"/households/{household_a1.pk}/").status_code == 200
     entry = AccessLogEntry.objects.filter(household=household_a1, actor=cast["leader-a1"]).latest("at")
     assert AccessLogEntry.objects.filter(household=household_a1, actor=cast["leader-a1"]).count() == before + 1
     assert entry.channel == "web" and entry.person is None
 
 
 def test_read_only_users_see_no_forms(client_for, household_a1):
-    html = client_for("auditor").get(f"/households/{household_a1.pk}/").content.decode()
+    response = client_for("auditor").get(f"/households/{household_a1.pk}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert household_a1.number in html
     assert 'name="form"' not in html
 
 
@@ -63,8 +66,9 @@ def test_leader_changes_the_head_and_it_is_audited(client_for, cast, household_a
     entry = AuditEntry.objects.latest("seq")
     assert (entry.action, entry.actor_name, entry.household_id) == ("household.set_head", "leader-a1", household_a1.pk)
     assert entry.after == {"head": spouse.pk}
-    page = client.get(response["Location"]).content.decode()
-    assert "The head of household was changed." in page
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "The head of household was changed." in page.content.decode()
 
 
 def test_a_head_from_another_household_is_refused(client_for, household_a1, other_household_a1):
@@ -100,7 +104,9 @@ def test_leader_moves_the_household_within_the_unit(client_for, household_a1, fr
     assert (move.from_dwelling, move.to_dwelling, move.note) == (old_dwelling, free_dwelling, "큰 집으로")
     assert AuditEntry.objects.count() == audit_before + 1
     assert AuditEntry.objects.latest("seq").action == "household.move"
-    html = client.get(f"/households/{household_a1.pk}/").content.decode()
+    page = client.get(f"/households/{household_a1.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
     assert "빈집거리 7" in html and "큰 집으로" in html
     assert len(Residence.objects.filter(household=household_a1)) == 2
 
@@ -128,8 +134,10 @@ def test_a_move_without_a_dwelling_is_a_field_error(client_for, household_a1):
 def test_a_dwelling_in_another_district_is_not_offered_or_accepted(client_for, household_a1, household_b1):
     before = _state(household_a1)
     client = client_for("leader-a1")
-    page = client.get(f"/households/{household_a1.pk}/").content.decode()
-    assert f'value="{household_b1.dwelling_id}"' not in page
+    page = client.get(f"/households/{household_a1.pk}/")
+    assert page.status_code == 200
+    assert 'name="form" value="move"' in page.content.decode()
+    assert f'value="{household_b1.dwelling_id}"' not in page.content.decode()
     response = client.post(
         f"/households/{household_a1.pk}/",
         {"form": "move", "other_dwelling": household_b1.dwelling_id, "on": "2026-01-10"},

@@ -1,10 +1,13 @@
 """Korean and English: the language switch, translated pages and messages, and a complete catalogue."""
 
+import ast
 import re
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from django.utils import timezone
+from django.utils.translation.template import templatize
 
 import inminban
 from inminban.audit.models import AuditEntry
@@ -58,46 +61,73 @@ def test_the_chart_titles_are_translated(client_for):
     assert "성후동 1인민반" in html  # the Korean name of the unit
 
 
+def _unquote(text: str) -> str:
+    return ast.literal_eval(f'"{text}"')
+
+
 def _entries(text: str):
-    """(msgid, msgstr values, flags) for each entry of a .po file."""
+    """(msgid, plural msgid or None, msgstr values, flags) for each entry of a .po file, escapes undone."""
     for block in text.split("\n\n"):
         lines = block.strip().splitlines()
         flags = " ".join(line for line in lines if line.startswith("#,"))
-        msgid, strings, current = None, [], None
+        parts, strings, current = {}, [], None
         for line in lines:
             if line.startswith("#"):
                 continue
-            match = re.match(r'^(msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$', line)
+            match = re.match(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?) "(.*)"$', line)
             if match:
                 current = match.group(1)
-                if current == "msgid":
-                    msgid = match.group(2)
-                elif current.startswith("msgstr"):
-                    strings.append(match.group(2))
+                if current.startswith("msgstr"):
+                    strings.append(_unquote(match.group(2)))
+                else:
+                    parts[current] = _unquote(match.group(2))
             elif line.startswith('"') and current:
-                if current == "msgid":
-                    msgid += line[1:-1]
-                elif current.startswith("msgstr"):
-                    strings[-1] += line[1:-1]
-        if msgid:
-            yield msgid, strings, flags
+                if current.startswith("msgstr"):
+                    strings[-1] += _unquote(line[1:-1])
+                else:
+                    parts[current] += _unquote(line[1:-1])
+        if parts.get("msgid"):
+            yield parts["msgid"], parts.get("msgid_plural"), strings, flags
 
 
 def test_every_string_in_the_catalogue_has_a_korean_translation():
     entries = list(_entries(PO_FILE.read_text(encoding="utf-8")))
     assert len(entries) > 150
-    untranslated = [msgid for msgid, strings, flags in entries if not all(strings) or "fuzzy" in flags]
+    untranslated = [msgid for msgid, _, strings, flags in entries if not all(strings) or "fuzzy" in flags]
     assert untranslated == []
     mo_file = PO_FILE.with_suffix(".mo")
     assert mo_file.exists() and mo_file.stat().st_mtime >= PO_FILE.stat().st_mtime - 1
 
 
-def test_every_template_string_is_in_the_catalogue():
-    """Catches a string marked in a template but never extracted (makemessages not re-run)."""
-    catalogue = {msgid for msgid, _, _ in _entries(PO_FILE.read_text(encoding="utf-8"))}
-    templates = Path(inminban.__file__).parent / "web" / "templates"
+# What Django's makemessages reads from a template: templatize() turns {% translate %} and {% blocktranslate %}
+# (with their plurals, contexts and `trimmed`) into gettext calls on string literals, which these pick out.
+_LITERAL = r"""u(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")"""
+_CALL = re.compile(rf"\b(gettext|ngettext|pgettext|npgettext)\(({_LITERAL}(?:, {_LITERAL})*)")
+
+
+def _marked_in(template: Path) -> set[str]:
+    """Every msgid (and plural msgid) a template marks for translation, as makemessages extracts them."""
     marked = set()
-    for template in templates.rglob("*.html"):
-        marked |= set(re.findall(r'{% translate "([^"]+)"', template.read_text(encoding="utf-8")))
-        marked |= set(re.findall(r"{% translate '([^']+)'", template.read_text(encoding="utf-8")))
-    assert marked and marked <= catalogue, marked - catalogue
+    for function, arguments in _CALL.findall(templatize(template.read_text(encoding="utf-8"), origin=str(template))):
+        strings = [ast.literal_eval(literal) for literal in re.findall(_LITERAL, arguments)]
+        marked |= set(strings[1:] if function.startswith(("pgettext", "npgettext")) else strings)
+    return marked
+
+
+TEMPLATES = sorted((Path(inminban.__file__).parent).glob("*/templates/**/*.html"))
+
+
+def test_templates_of_every_app_are_checked():
+    apps = {template.relative_to(Path(inminban.__file__).parent).parts[0] for template in TEMPLATES}
+    assert {"web", "duties", "entitlements", "stamps"} <= apps
+
+
+@pytest.mark.parametrize(
+    "template", TEMPLATES, ids=[str(t.relative_to(Path(inminban.__file__).parent)) for t in TEMPLATES]
+)
+def test_every_template_string_is_in_the_catalogue(template):
+    """Catches a string marked in a template but never extracted (makemessages not re-run), in every app."""
+    catalogue = set()
+    for msgid, plural, _, _ in _entries(PO_FILE.read_text(encoding="utf-8")):
+        catalogue |= {msgid, plural} - {None}
+    assert _marked_in(template) - catalogue == set()

@@ -36,8 +36,11 @@ def test_lists_every_household_with_members_relation_age_and_job(client_for, uni
     assert "Head" in html and "Spouse" in html
 
 
-def test_no_household_of_another_unit_is_listed(client_for, unit_b1):
-    html = client_for("leader-a1").get("/units/HS-A1/").content.decode()
+def test_no_household_of_another_unit_is_listed(client_for, unit_a1, unit_b1):
+    response = client_for("leader-a1").get("/units/HS-A1/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert all(household.number in html for household in Household.objects.filter(unit=unit_a1))
     for household in Household.objects.filter(unit=unit_b1):
         assert household.number not in html
 
@@ -54,7 +57,9 @@ def test_on_a_date_shows_the_unit_as_it_was(client_for, cast, unit_a1, unit_a2):
     services.occupation_set(actor=admin, person=worker, workplace="새 직장", job_title="새 직업", since=move_day)
     client = client_for("leader-a1")
 
-    today_html = client.get("/units/HS-A1/").content.decode()
+    today = client.get("/units/HS-A1/")
+    assert today.status_code == 200
+    today_html = today.content.decode()
     assert newcomer.number in today_html
     assert "새 직업, 새 직장" in today_html
 
@@ -82,9 +87,12 @@ def test_officer_sees_a_household_that_has_since_moved_out(client_for, cast, uni
         on=move_day,
     )
     client = client_for("officer-a")
-    assert leaver.number not in client.get("/units/HS-A1/").content.decode()
-    earlier = client.get(f"/units/HS-A1/?on={(move_day - timedelta(days=1)).isoformat()}").content.decode()
-    assert leaver.number in earlier
+    now = client.get("/units/HS-A1/")
+    assert now.status_code == 200
+    assert leaver.number not in now.content.decode()
+    earlier = client.get(f"/units/HS-A1/?on={(move_day - timedelta(days=1)).isoformat()}")
+    assert earlier.status_code == 200
+    assert leaver.number in earlier.content.decode()
 
 
 def test_a_date_before_the_registry_shows_no_households(client_for):
@@ -127,7 +135,7 @@ def _add_households(admin, unit, how_many: int) -> None:
 
 def test_query_count_does_not_grow_with_the_households(client_for, cast, unit_a1, django_assert_max_num_queries):
     client = client_for("leader-a1")
-    client.get("/units/HS-A1/")  # warm up: session, content types
+    assert client.get("/units/HS-A1/").status_code == 200  # warm up: session, content types
     with CaptureQueriesContext(connection) as small:
         assert client.get("/units/HS-A1/").status_code == 200
     assert len(small) <= 15
@@ -135,8 +143,10 @@ def test_query_count_does_not_grow_with_the_households(client_for, cast, unit_a1
     _add_households(cast["admin"], unit_a1, 8)
     with django_assert_max_num_queries(len(small)):
         response = client.get("/units/HS-A1/")
+    assert response.status_code == 200
     assert len(response.context["households"]) == 12
 
     with django_assert_max_num_queries(len(small)):
         response = client.get("/units/HS-A1/?on=2022-01-01")
+    assert response.status_code == 200
     assert "TEST-007" in response.content.decode()

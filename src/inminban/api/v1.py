@@ -11,7 +11,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from inminban.common.errors import DomainError, NotPermitted, NotVisible
 
-from .schemas import API_DESCRIPTION
+from .schemas import API_DESCRIPTION, document_error_responses
 from .tokens import user_for_token
 
 
@@ -35,7 +35,16 @@ class SessionAuth(APIKeyCookie):
         return user if user is not None and user.is_authenticated else None
 
 
-api = NinjaAPI(
+class InminbanAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI document also says what each error status means (and that 409 and 503 carry
+    Retry-After), which ninja's `response=` cannot express."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return document_error_responses(document)
+
+
+api = InminbanAPI(
     title="Inminban API",
     version="1",
     description=API_DESCRIPTION,

@@ -9,6 +9,7 @@ from django.utils import timezone
 from inminban.audit.services import audit_record
 from inminban.common.errors import DomainError
 from inminban.common.snapshots import snapshot
+from inminban.common.validators import effective_date
 
 from .access import MANAGE_AREAS, forget_scope, require, scope_for
 from .models import Area, AreaLevel, Office, Role, RoleAssignment
@@ -119,7 +120,7 @@ def role_assign(
     since: date | None = None,
 ) -> RoleAssignment:
     """Give `user` a role. Officers are assigned to an office, residents to a person, leaders to a unit."""
-    since = since or timezone.localdate()
+    since = effective_date("since", since or timezone.localdate())
     if role not in Role.values:
         raise DomainError("role", f"Unknown role {role!r}.")
     if role == Role.OFFICER:

@@ -20,9 +20,13 @@ from inminban.api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
     AreaCode,
+    EffectiveDate,
     Id,
     Input,
-    IsoDate,
+    PastDate,
+    PatchInput,
+    QueryBool,
+    StrictBool,
     area_in_scope,
     object_in_scope,
     text,
@@ -30,6 +34,7 @@ from inminban.api.schemas import (
 from inminban.areas.access import CHANGE, MANAGE_AREAS, require_any, subtree_q
 from inminban.common.errors import DomainError
 from inminban.registry import selectors as registry_selectors
+from inminban.stamps.api import StampOut  # a confirmation answers the stamp it issued, as GET /stamps/{serial} does
 
 from . import selectors, services
 from .models import (
@@ -80,7 +85,11 @@ def _clock_time(value):
     raise PydanticCustomError("time_format", "A time is written HH:MM.")
 
 
-ClockTime = Annotated[time, BeforeValidator(_clock_time), WithJsonSchema({"type": "string", "example": "08:00"})]
+ClockTime = Annotated[
+    time,
+    BeforeValidator(_clock_time),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2})?$", "example": "08:00"}),
+]
 
 
 # Resolving references -----------------------------------------------------------------------------------------
@@ -441,12 +450,6 @@ class SheetOut(Schema):
     removed: list[int]
 
 
-class StampOut(Schema):
-    serial: str
-    encoded: str = Field(description="The signed stamp as printed in its QR code.")
-    url: str = Field(description="The stamp's page, with its QR code.")
-
-
 class RuleOut(Schema):
     id: int
     code: str
@@ -545,15 +548,15 @@ class DirectiveIn(Input):
     title_en: text(200, min_length=0) = ""
     text_ko: text(20000, min_length=0) = ""
     text_en: text(20000, min_length=0) = ""
-    effective_on: IsoDate
-    due_on: IsoDate | None = Field(None, description="Required when acknowledgement is required.")
-    requires_ack: bool = True
+    effective_on: EffectiveDate
+    due_on: EffectiveDate | None = Field(None, description="Required when acknowledgement is required.")
+    requires_ack: StrictBool = True
     attachments: list[AttachmentIn] = []
 
 
 class DirectiveFilters(PageParams):
     area: AreaCode = Field(None, description="Only directives addressed to this area's subtree.")
-    active: bool = Field(None, description="Only those in force today (effective, not past due).")
+    active: QueryBool = Field(None, description="Only those in force today (effective, not past due).")
 
 
 class AckIn(Input):
@@ -578,19 +581,19 @@ class ObligationIn(Input):
     measure: text(16)
     rule: text(48) = Field("equal", description="Code of the allocation rule.")
     place: text(200, min_length=0) = ""
-    starts_on: IsoDate
+    starts_on: EffectiveDate
     step: Quantity | None = Field(None, description="Shares are multiples of this; default by measure.")
 
 
 class CampaignIn(ObligationIn):
     measure: text(16) = Field(description="person_hours, m3 or kg.")
-    ends_on: IsoDate
+    ends_on: EffectiveDate
 
 
 class LevyIn(ObligationIn):
     kind: text(16) = Field(description="food, materials, manure or cash.")
     measure: text(16) = Field(description="kg or m3 for goods, kpw for cash.")
-    due_on: IsoDate
+    due_on: EffectiveDate
 
 
 class QuotaIn(Input):
@@ -600,7 +603,7 @@ class QuotaIn(Input):
 
 class SessionIn(Input):
     unit: AreaCode
-    on: IsoDate = Field(description="A day within the campaign.")
+    on: EffectiveDate = Field(description="A day within the campaign.")
     starts_at: ClockTime
     ends_at: ClockTime
     place: text(200, min_length=0) = ""
@@ -618,7 +621,7 @@ class SheetIn(Input):
 class DeliveryIn(Input):
     quantity: Quantity = Field(description="More than zero, at most what is still owed.")
     measure: text(16) = Field(description="Must be the measure of the campaign or levy.")
-    delivered_on: IsoDate
+    delivered_on: PastDate
     receiver: text(128, min_length=0) = ""
 
 
@@ -628,7 +631,7 @@ class WaiverIn(Input):
 
 
 class WaiverDecisionIn(Input):
-    approve: bool
+    approve: StrictBool
     note: text(300, min_length=0) = ""
 
 
@@ -651,12 +654,17 @@ class RuleIn(Input):
 class ExemptionIn(Input):
     person: Id
     reason: Reason
-    since: IsoDate
-    until: IsoDate | None = None
+    since: EffectiveDate
+    until: EffectiveDate | None = None
 
 
 class ExemptionEndIn(Input):
-    until: IsoDate
+    until: EffectiveDate
+
+
+class ExemptionPatch(PatchInput):
+    since: EffectiveDate = None
+    until: EffectiveDate = Field(None, description="Exclusive end.")
 
 
 class DayQuery(Schema):
@@ -776,14 +784,7 @@ def confirm_acknowledgement(request, ack_id: int):
     """The leader confirms an acknowledgement; a stamp is issued for the household."""
     ack = selectors.get_one(selectors.acknowledgements_visible(actor=request.user), ack_id)
     require_any(request.user, CHANGE)
-    stamp = services.acknowledgement_confirm(actor=request.user, acknowledgement=ack)
-    return Status(201, _stamp_out(stamp))
-
-
-def _stamp_out(stamp) -> dict:
-    from inminban.stamps.services import stamp_encoded  # as services.py does: duties reach stamps lazily
-
-    return {"serial": str(stamp.serial), "encoded": stamp_encoded(stamp), "url": f"/stamps/{stamp.serial}/"}
+    return Status(201, services.acknowledgement_confirm(actor=request.user, acknowledgement=ack))
 
 
 # Campaigns and levies -----------------------------------------------------------------------------------------
@@ -1070,7 +1071,7 @@ def confirm_share(request, share_id: int):
     """The leader confirms a fulfilled share; a stamp is issued for the household."""
     share = selectors.share_detail(actor=request.user, pk=share_id)
     require_any(request.user, CHANGE)
-    return Status(201, _stamp_out(services.share_confirm(actor=request.user, share=share)))
+    return Status(201, services.share_confirm(actor=request.user, share=share))
 
 
 # Rules, exemptions, the day, a household ----------------------------------------------------------------------
@@ -1117,6 +1118,13 @@ def end_exemption(request, exemption_id: int, payload: ExemptionEndIn):
     """End an exemption on a day."""
     exemption = selectors.get_one(selectors.exemptions_visible(actor=request.user), exemption_id)
     return services.exemption_end(actor=request.user, exemption=exemption, until=payload.until)
+
+
+@router.patch("/duty-exemptions/{exemption_id}", response={200: ExemptionOut, **WRITE_ERRORS}, tags=["duties"])
+def update_exemption(request, exemption_id: int, payload: ExemptionPatch):
+    """Correct the dates of an exemption (e.g. a start dated years ahead by mistake)."""
+    exemption = selectors.get_one(selectors.exemptions_visible(actor=request.user), exemption_id)
+    return services.exemption_update(actor=request.user, exemption=exemption, **payload.changes())
 
 
 @router.get("/day", response={200: DayOut, **READ_ERRORS}, tags=["duties"])

@@ -143,4 +143,18 @@ class ExemptionForm(Form):
         self.fields["person"].choices = _choices(persons, lambda person: person.full_name)
 
 
+class ExemptionDatesForm(Form):
+    """Correct the dates of a recorded exemption; an empty end stays as it is."""
+
+    exemption = forms.TypedChoiceField(label=_("Exemption"), coerce=int)
+    since = date_field(_("Since"))
+    until = date_field(_("Until (exclusive)"), required=False)
+
+    def __init__(self, *args, exemptions=(), **kwargs):
+        super().__init__(*args, prefix="correct", **kwargs)
+        self.fields["exemption"].choices = _choices(
+            exemptions, lambda item: f"{item.person.full_name} · {item.get_reason_display()} · {item.since:%Y-%m-%d}"
+        )
+
+
 RULE_METHODS = AllocationRule.Method.choices

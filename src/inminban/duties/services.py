@@ -19,6 +19,7 @@ from inminban.areas.models import Area, Office
 from inminban.audit.services import audit_record
 from inminban.common.errors import DomainError
 from inminban.common.snapshots import snapshot
+from inminban.common.validators import END_NOT_AFTER_START, effective_date, effective_period, past_date
 from inminban.registry.models import Household, Membership, Person
 from inminban.registry.selectors import persons_visible as registry_persons_visible
 
@@ -70,14 +71,6 @@ def _text(field: str, value, *, required: bool = True, max_length: int = 200) ->
         raise DomainError(field, "This field is required.")
     if len(value) > max_length:
         raise DomainError(field, f"At most {max_length} characters.")
-    return value
-
-
-def _date(field: str, value, *, required: bool = True) -> date | None:
-    if value is None and not required:
-        return None
-    if not isinstance(value, date) or value.year < 1900:
-        raise DomainError(field, "A date is required (YYYY-MM-DD).")
     return value
 
 
@@ -200,6 +193,15 @@ def rule_create(
     return rule
 
 
+def _check_exemption_overlap(person: Person, reason: str, since: date, until: date | None, exclude_pk=None) -> None:
+    overlapping = DutyExemption.objects.filter(person=person, reason=reason).exclude(pk=exclude_pk)
+    overlapping = overlapping.exclude(until__lte=since)
+    if until is not None:
+        overlapping = overlapping.filter(since__lt=until)
+    if overlapping.exists():
+        raise DomainError("since", "The person already has this exemption over these dates.")
+
+
 @transaction.atomic
 def exemption_record(
     *, actor: User, person: Person, reason: str, since: date, until: date | None = None
@@ -211,15 +213,8 @@ def exemption_record(
     require(actor, CHANGE, unit)
     if reason not in ExemptionReason.values:
         raise DomainError("reason", f"Unknown reason {reason!r}; one of {', '.join(ExemptionReason.values)}.")
-    since = _date("since", since)
-    until = _date("until", until, required=False)
-    if until is not None and until <= since:
-        raise DomainError("until", "The end date must be after the start date.")
-    overlapping = DutyExemption.objects.filter(person=person, reason=reason).exclude(until__lte=since)
-    if until is not None:
-        overlapping = overlapping.filter(since__lt=until)
-    if overlapping.exists():
-        raise DomainError("since", "The person already has this exemption over these dates.")
+    effective_period(since, until)
+    _check_exemption_overlap(person, reason, since, until)
     exemption = DutyExemption(
         person=person, reason=reason, since=since, until=until, recorded_by=actor, recorded_at=timezone.now()
     )
@@ -242,9 +237,9 @@ def exemption_end(*, actor: User, exemption: DutyExemption, until: date) -> Duty
     """End an exemption on a date (exclusive)."""
     unit = exemption.person.household.unit
     require(actor, CHANGE, unit)
-    until = _date("until", until)
+    until = effective_date("until", until)
     if until <= exemption.since:
-        raise DomainError("until", "The end date must be after the start date.")
+        raise DomainError("until", END_NOT_AFTER_START)
     if exemption.until is not None and exemption.until <= until:
         raise DomainError("until", "The exemption already ends by then.")
     before = snapshot(exemption, ("until",))
@@ -257,6 +252,29 @@ def exemption_end(*, actor: User, exemption: DutyExemption, until: date) -> Duty
         area=unit,
         before=before,
         after=snapshot(exemption, ("until",)),
+    )
+    return exemption
+
+
+@transaction.atomic
+def exemption_update(
+    *, actor: User, exemption: DutyExemption, since: date | None = None, until: date | None = None
+) -> DutyExemption:
+    """Correct the dates of an exemption, e.g. a start dated years ahead by mistake (which no end could follow)."""
+    unit = exemption.person.household.unit
+    require(actor, CHANGE, unit)
+    new_since = effective_date("since", since) if since is not None else exemption.since
+    new_until = effective_date("until", until) if until is not None else exemption.until
+    if new_until is not None and new_until <= new_since:
+        raise DomainError("until", END_NOT_AFTER_START)
+    _check_exemption_overlap(exemption.person, exemption.reason, new_since, new_until, exclude_pk=exemption.pk)
+    before = snapshot(exemption, ("since", "until"))
+    exemption.since, exemption.until = new_since, new_until
+    exemption.full_clean()
+    exemption.save(update_fields=["since", "until"])
+    # Not tied to the household, and without the reason: see exemption_record.
+    _audit(
+        actor, "exemption.update", exemption, area=unit, before=before, after=snapshot(exemption, ("since", "until"))
     )
     return exemption
 
@@ -302,8 +320,8 @@ def directive_issue(
     text_en = _text("text_en", text_en, required=False, max_length=20000)
     if not text_ko and not text_en:
         raise DomainError("text_en", "The text in Korean or English is required.")
-    effective_on = _date("effective_on", effective_on)
-    due_on = _date("due_on", due_on, required=False)
+    effective_on = effective_date("effective_on", effective_on)
+    due_on = effective_date("due_on", due_on, required=False)
     if requires_ack and due_on is None:
         raise DomainError("due_on", "A directive that asks for acknowledgement needs a due date.")
     if due_on is not None and due_on < effective_on:
@@ -445,7 +463,7 @@ def _obligation_values(
         "step": step,
         "rule": rule,
         "place": _text("place", place, required=False),
-        "starts_on": _date("starts_on", starts_on),
+        "starts_on": effective_date("starts_on", starts_on),
         "created_by": actor,
         "created_at": timezone.now(),
     }
@@ -484,7 +502,7 @@ def campaign_create(
         starts_on=starts_on,
         step=step,
     )
-    ends_on = _date("ends_on", ends_on)
+    ends_on = effective_date("ends_on", ends_on)
     if ends_on < values["starts_on"]:
         raise DomainError("ends_on", "The campaign cannot end before it starts.")
     campaign = Campaign(**values, ends_on=ends_on)
@@ -537,7 +555,7 @@ def levy_create(
         starts_on=starts_on,
         step=step,
     )
-    due_on = _date("due_on", due_on)
+    due_on = effective_date("due_on", due_on)
     if due_on < values["starts_on"]:
         raise DomainError("due_on", "The levy cannot be due before it starts.")
     levy = Levy(**values, kind=kind, due_on=due_on)
@@ -750,7 +768,7 @@ def session_create(
     require(actor, CHANGE, unit)
     if not Quota.objects.filter(campaign=campaign, unit=unit).exists():
         raise DomainError("unit", f"The campaign has no quota for {unit.code}.")
-    on = _date("on", on)
+    on = effective_date("on", on)
     if not campaign.starts_on <= on <= campaign.ends_on:
         raise DomainError(
             "on", f"The session must fall within the campaign, {campaign.starts_on} to {campaign.ends_on}."
@@ -897,9 +915,7 @@ def delivery_record(
         raise DomainError("share", "This share is already confirmed.")
     if quantity > share.remaining:
         raise DomainError("quantity", f"Only {plain(share.remaining)} {obligation.measure_symbol} is still owed.")
-    delivered_on = _date("delivered_on", delivered_on)
-    if delivered_on > timezone.localdate():
-        raise DomainError("delivered_on", "The delivery date is in the future.")
+    delivered_on = past_date("delivered_on", delivered_on)
     if delivered_on < obligation.starts_on:
         raise DomainError("delivered_on", f"The {obligation.kind_label} starts on {obligation.starts_on}.")
     receiver = _text("receiver", receiver, required=False, max_length=128) or actor.get_full_name() or actor.username

@@ -39,7 +39,7 @@ def _act(request, call, *, success: str) -> bool:
     try:
         call()
     except DomainError as error:
-        messages.error(request, _(error.message))
+        messages.error(request, error.translated())
         return False
     messages.success(request, success)
     return True
@@ -446,9 +446,27 @@ def exemptions(request):
     if not can(request.user, CHANGE, unit):
         raise PermissionDenied
     persons = registry.persons_visible(actor=request.user).filter(household__unit=unit, status="resident")
-    form = forms.ExemptionForm(request.POST or None, persons=persons)
+    listed = list(
+        selectors.exemptions_visible(actor=request.user).filter(person__household__unit=unit).select_related("person")
+    )
+    correcting = request.method == "POST" and request.POST.get("form") == "exemption_dates"
+    form = forms.ExemptionForm(request.POST if request.method == "POST" and not correcting else None, persons=persons)
+    correct_form = forms.ExemptionDatesForm(request.POST if correcting else None, exemptions=listed)
     status = 200
-    if request.method == "POST":
+    if correcting:
+        if correct_form.is_valid():
+            data = correct_form.cleaned_data
+            exemption = next(item for item in listed if item.pk == data["exemption"])
+            if apply_service(
+                correct_form,
+                lambda: services.exemption_update(
+                    actor=request.user, exemption=exemption, since=data["since"], until=data["until"]
+                ),
+            ):
+                messages.success(request, _("The exemption was corrected."))
+                return redirect(f"{request.path}?unit={unit.code}")
+        status = 422
+    elif request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             person = persons.get(pk=data.pop("person"))
@@ -456,6 +474,12 @@ def exemptions(request):
                 messages.success(request, _("The exemption was recorded."))
                 return redirect(f"{request.path}?unit={unit.code}")
         status = 422
-    listed = selectors.exemptions_visible(actor=request.user).filter(person__household__unit=unit)
-    context = {"unit": unit, "units": units, "form": form, "exemptions": listed, "today": timezone.localdate()}
+    context = {
+        "unit": unit,
+        "units": units,
+        "form": form,
+        "correct_form": correct_form,
+        "exemptions": listed,
+        "today": timezone.localdate(),
+    }
     return render(request, "duties/exemptions.html", context, status=status)

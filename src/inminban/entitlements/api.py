@@ -9,7 +9,16 @@ from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from inminban.api.pagination import PageParams, page_of, paginate
-from inminban.api.schemas import READ_ERRORS, WRITE_ERRORS, AreaCode, Input, IsoDate, area_in_scope, text
+from inminban.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    AreaCode,
+    Input,
+    IsoDate,
+    QueryBool,
+    area_in_scope,
+    text,
+)
 from inminban.areas.access import MANAGE_AREAS, require_any
 from inminban.duties import selectors as duty_selectors
 from inminban.registry import selectors as registry_selectors
@@ -253,7 +262,7 @@ class CycleIn(Input):
 
 class EntitlementFilter(PageParams):
     unit: AreaCode | None = None
-    eligible: bool | None = None
+    eligible: QueryBool | None = None
 
 
 class AreaFilter(Schema):

@@ -20,6 +20,7 @@ from inminban.areas.access import MANAGE_AREAS, require
 from inminban.areas.models import Area, Office
 from inminban.audit.services import audit_record
 from inminban.common.errors import DomainError
+from inminban.common.validators import effective_date
 from inminban.duties.models import Campaign, Directive, Levy
 
 from . import cycle_sql
@@ -214,10 +215,7 @@ def program_revise(
 
 def cycle_period(program: Program, period_start, period_end=None) -> tuple[date, date]:
     """The period a cycle starting on `period_start` covers under the program's cadence."""
-    if not isinstance(period_start, date):
-        raise DomainError("period_start", "A date is required (YYYY-MM-DD).")
-    if not date(2000, 1, 1) <= period_start <= date(2100, 12, 31):
-        raise DomainError("period_start", "Between 2000 and 2100.")
+    effective_date("period_start", period_start)  # the project's one date policy: 1900 to the horizon ahead
     last_day = calendar.monthrange(period_start.year, period_start.month)[1]
     if program.cadence == Program.Cadence.MONTHLY:
         if period_start.day != 1:
@@ -230,6 +228,7 @@ def cycle_period(program: Program, period_start, period_end=None) -> tuple[date,
     else:
         if not isinstance(period_end, date):
             raise DomainError("period_end", "A one-off cycle needs its last day (YYYY-MM-DD).")
+        effective_date("period_end", period_end)
         if period_end < period_start:
             raise DomainError("period_end", "The period cannot end before it starts.")
         if (period_end - period_start).days > 366:

@@ -16,9 +16,11 @@ from inminban.api.schemas import (
     READ_ERRORS,
     WRITE_ERRORS,
     AreaCode,
+    EffectiveDate,
     Id,
     Input,
     IsoDate,
+    PastDate,
     PatchInput,
     area_in_scope,
     object_in_scope,
@@ -257,7 +259,7 @@ class DwellingPatch(PatchInput):
 class HouseholdIn(Input):
     unit: AreaCode = Field(description="Code of the unit.")
     number: text(32) = Field(description="Registration number, unique.")
-    registered_on: IsoDate
+    registered_on: PastDate
     dwelling: Id | None = Field(None, description="Id of a dwelling in the same unit.")
 
 
@@ -267,7 +269,7 @@ class HouseholdPatch(PatchInput):
 
 class HouseholdMoveIn(Input):
     dwelling: Id = Field(description="Id of the dwelling it moves to, possibly in another unit.")
-    on: IsoDate
+    on: EffectiveDate
     note: text(255, min_length=0) = ""
 
 
@@ -275,17 +277,17 @@ class PersonIn(Input):
     household: Id = Field(description="Id of the household the person joins.")
     family_name: text(64)
     given_name: text(64)
-    birth_date: IsoDate
+    birth_date: PastDate
     sex: Sex
     relation: Relation = Field(description="Relation to the head of household.")
-    since: IsoDate = Field(description="Member from this day (a birth or an arrival).")
+    since: EffectiveDate = Field(description="Member from this day (a birth or an arrival).")
     national_id: text(32) | None = None
 
 
 class PersonPatch(PatchInput):
     family_name: text(64) = None
     given_name: text(64) = None
-    birth_date: IsoDate = None
+    birth_date: PastDate = None
     sex: Sex = None
     national_id: text(32) | None = Field(None, description="null to clear.")
 
@@ -293,40 +295,56 @@ class PersonPatch(PatchInput):
 class PersonMoveIn(Input):
     household: Id = Field(description="Id of the household the person joins.")
     relation: Relation
-    on: IsoDate
+    on: EffectiveDate
     note: text(255, min_length=0) = ""
 
 
 class PersonLeaveIn(Input):
-    on: IsoDate
+    on: PastDate
     status: LeaveStatus
 
 
 class OccupationIn(Input):
     workplace: text(255)
     job_title: text(128)
-    since: IsoDate = Field(description="The previous job, if any, ends this day.")
+    since: EffectiveDate = Field(description="The previous job, if any, ends this day.")
 
 
 class IncomeIn(Input):
     amount: Amount = Field(description="Zero or more, below 10^12, at most two decimals; a number or a string.")
     currency: text(3) = "KPW"
     period: Period = DeclaredIncome.Period.MONTH.value
-    since: IsoDate = Field(description="The previous declaration, if any, ends this day.")
+    since: EffectiveDate = Field(description="The previous declaration, if any, ends this day.")
 
 
 class MembershipIn(Input):
     household: Id
     person: Id
     relation: Relation
-    since: IsoDate
-    until: IsoDate | None = Field(None, description="Exclusive end; leave out for a current membership.")
+    since: EffectiveDate
+    until: EffectiveDate | None = Field(None, description="Exclusive end; leave out for a current membership.")
 
 
 class MembershipPatch(PatchInput):
     relation: Relation = None
-    since: IsoDate = None
-    until: IsoDate = Field(None, description="Exclusive end: sending it ends the membership that day.")
+    since: EffectiveDate = None
+    until: EffectiveDate = Field(None, description="Exclusive end: sending it ends the membership that day.")
+
+
+class OccupationPatch(PatchInput):
+    workplace: text(255) = None
+    job_title: text(128) = None
+    since: EffectiveDate = Field(None, description="A corrected start; the job before it then ends that day.")
+
+
+class IncomePatch(Input):
+    since: EffectiveDate = Field(description="A corrected start; the declaration before it then ends that day.")
+
+
+class MovePatch(Input):
+    on: EffectiveDate = Field(
+        description="The corrected date. What the move ended now ends that day and what it began begins then."
+    )
 
 
 # Dwellings --------------------------------------------------------------------------------------------------------
@@ -545,6 +563,19 @@ def create_occupation(request, person_id: int, payload: OccupationIn):
     return Status(201, services.occupation_set(actor=request.user, person=person, **payload.model_dump()))
 
 
+@router.patch(
+    "/occupations/{occupation_id}",
+    response={200: OccupationOut, **WRITE_ERRORS},
+    tags=["persons"],
+    summary="Correct a job",
+    description="Workplace, job title or start (e.g. a start dated years ahead by mistake).",
+)
+def update_occupation(request, occupation_id: int, payload: OccupationPatch):
+    occupation = get_visible(request.user, selectors.occupations_visible(actor=request.user), occupation_id)
+    require_any(request.user, CHANGE)
+    return services.occupation_update(actor=request.user, occupation=occupation, **payload.changes())
+
+
 @router.get(
     "/persons/{person_id}/incomes",
     response={200: page_of(IncomeOut, "IncomePage"), **READ_ERRORS},
@@ -566,6 +597,18 @@ def create_income(request, person_id: int, payload: IncomeIn):
     person = get_visible(request.user, selectors.persons_visible(actor=request.user), person_id)
     require_any(request.user, CHANGE)
     return Status(201, services.income_declare(actor=request.user, person=person, **payload.model_dump()))
+
+
+@router.patch(
+    "/incomes/{income_id}",
+    response={200: IncomeOut, **WRITE_ERRORS},
+    tags=["persons"],
+    summary="Correct from when a declared income holds",
+)
+def update_income(request, income_id: int, payload: IncomePatch):
+    income = get_visible(request.user, selectors.incomes_visible(actor=request.user), income_id)
+    require_any(request.user, CHANGE)
+    return services.income_update(actor=request.user, income=income, since=payload.since)
 
 
 @router.post(
@@ -685,3 +728,16 @@ def list_moves(request, filters: Query[RegistryFilters]):
 def get_move(request, move_id: int):
     """Get a move."""
     return get_visible(request.user, selectors.moves_visible(actor=request.user), move_id)
+
+
+@router.patch(
+    "/moves/{move_id}",
+    response={200: MoveOut, **WRITE_ERRORS},
+    tags=["moves"],
+    summary="Correct the date of a move",
+    description="Needs the right to change both the unit left and the unit joined.",
+)
+def update_move(request, move_id: int, payload: MovePatch):
+    move = get_visible(request.user, selectors.moves_visible(actor=request.user), move_id)
+    require_any(request.user, CHANGE)
+    return services.move_update(actor=request.user, move=move, on=payload.on)

@@ -85,12 +85,20 @@ def memberships_visible(*, actor) -> QuerySet[Membership]:
     return restrict(Membership.objects.select_related("person", "household"), actor, VIEW)
 
 
+def occupations_visible(*, actor) -> QuerySet[Occupation]:
+    return restrict(Occupation.objects.select_related("person__household__unit"), actor, VIEW)
+
+
 def occupations_of(*, actor, person: Person) -> QuerySet[Occupation]:
-    return restrict(Occupation.objects.all(), actor, VIEW).filter(person=person)
+    return occupations_visible(actor=actor).filter(person=person)
+
+
+def incomes_visible(*, actor) -> QuerySet[DeclaredIncome]:
+    return restrict(DeclaredIncome.objects.select_related("person__household__unit"), actor, VIEW)
 
 
 def incomes_of(*, actor, person: Person) -> QuerySet[DeclaredIncome]:
-    return restrict(DeclaredIncome.objects.all(), actor, VIEW).filter(person=person)
+    return incomes_visible(actor=actor).filter(person=person)
 
 
 def moves_visible(*, actor) -> QuerySet[Move]:

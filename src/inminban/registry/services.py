@@ -5,13 +5,13 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
 
 from inminban.areas.access import CHANGE, require
 from inminban.areas.models import Area
 from inminban.audit.services import audit_record
 from inminban.common.errors import DomainError
 from inminban.common.snapshots import snapshot
+from inminban.common.validators import END_NOT_AFTER_START, effective_date, effective_period, past_date
 
 from .models import DeclaredIncome, Dwelling, Household, Membership, Move, Occupation, Person, Residence
 
@@ -21,25 +21,6 @@ PERSON_FIELDS = ("family_name", "given_name", "birth_date", "sex", "national_id"
 MEMBERSHIP_FIELDS = ("household", "person", "relation", "since", "until")
 OCCUPATION_FIELDS = ("person", "workplace", "job_title", "since", "until")
 INCOME_FIELDS = ("person", "amount", "currency", "period", "since", "until")
-
-EARLIEST_DATE = date(1900, 1, 1)
-
-
-def _check_date(field: str, value: date, *, not_future: bool = False) -> None:
-    if not isinstance(value, date):
-        raise DomainError(field, "A date is required (YYYY-MM-DD).")
-    if value < EARLIEST_DATE:
-        raise DomainError(field, "The date is before 1900.")
-    if not_future and value > timezone.localdate():
-        raise DomainError(field, "The date is in the future.")
-
-
-def _check_period(since: date, until: date | None) -> None:
-    _check_date("since", since)
-    if until is not None:
-        _check_date("until", until)
-        if until <= since:
-            raise DomainError("until", "The end date must be after the start date.")
 
 
 def _require_unit(field: str, area: Area) -> None:
@@ -144,7 +125,7 @@ def household_register(
     """Register a new household in a unit, living in `dwelling` from `registered_on`."""
     require(actor, CHANGE, unit)
     _require_unit("unit", unit)
-    _check_date("registered_on", registered_on, not_future=True)
+    past_date("registered_on", registered_on)
     number = _text("number", number, max_length=32)
     if Household.objects.filter(number=number).exists():
         raise DomainError("number", f"Household number {number!r} is already registered.")
@@ -176,7 +157,7 @@ def household_move(*, actor: User, household: Household, dwelling: Dwelling, on:
     """Move a whole household to another dwelling (possibly in another unit), keeping where it lived before."""
     require(actor, CHANGE, household.unit)
     require(actor, CHANGE, dwelling.unit)
-    _check_date("on", on)
+    effective_date("on", on)
     current = Residence.objects.filter(household=household, until__isnull=True).first()
     if current and on <= current.since:
         raise DomainError("on", "A move must come after the current residence began.")
@@ -215,7 +196,7 @@ def household_move(*, actor: User, household: Household, dwelling: Dwelling, on:
 def _check_person_fields(*, family_name, given_name, birth_date, sex, national_id, exclude_pk=None) -> str | None:
     _text("family_name", family_name, max_length=64)
     _text("given_name", given_name, max_length=64)
-    _check_date("birth_date", birth_date, not_future=True)
+    past_date("birth_date", birth_date)
     if sex not in Person.Sex.values:
         raise DomainError("sex", "Sex must be F or M.")
     national_id = (national_id or "").strip() or None
@@ -257,7 +238,7 @@ def person_register(
     national_id = _check_person_fields(
         family_name=family_name, given_name=given_name, birth_date=birth_date, sex=sex, national_id=national_id
     )
-    _check_date("since", since)
+    effective_date("since", since)
     if since < birth_date:
         raise DomainError("since", "Membership cannot begin before the person was born.")
     if relation not in Membership.Relation.values:
@@ -318,7 +299,7 @@ def membership_add(
     require(actor, CHANGE, household.unit)
     if person.household_id and person.household_id != household.pk:
         require(actor, CHANGE, person.household.unit)
-    _check_period(since, until)
+    effective_period(since, until)
     if since < person.birth_date:
         raise DomainError("since", "Membership cannot begin before the person was born.")
     if relation not in Membership.Relation.values:
@@ -345,14 +326,15 @@ def membership_update(
     until: date | None = None,
     end: bool = False,
 ) -> Membership:
-    """Correct a membership's relation or dates; `end=True` with `until` closes it."""
+    """Correct a membership's relation or dates (a wrongly dated one included); `end=True` with `until` closes it."""
     require(actor, CHANGE, membership.household.unit)
     before = snapshot(membership, MEMBERSHIP_FIELDS)
-    new_since = since if since is not None else membership.since
-    new_until = until if (until is not None or end) else membership.until
+    new_since = effective_date("since", since) if since is not None else membership.since
+    new_until = effective_date("until", until, required=False) if (until is not None or end) else membership.until
     if relation is not None and relation not in Membership.Relation.values:
         raise DomainError("relation", f"Unknown relation {relation!r}.")
-    _check_period(new_since, new_until)
+    if new_until is not None and new_until <= new_since:
+        raise DomainError("until", END_NOT_AFTER_START)
     if new_since < membership.person.birth_date:
         raise DomainError("since", "Membership cannot begin before the person was born.")
     _check_no_overlap(membership.person, new_since, new_until, exclude_pk=membership.pk)
@@ -378,7 +360,7 @@ def person_move(*, actor: User, person: Person, household: Household, relation: 
     if current is not None:
         require(actor, CHANGE, current.household.unit)
     require(actor, CHANGE, household.unit)
-    _check_date("on", on)
+    effective_date("on", on)
     if relation not in Membership.Relation.values:
         raise DomainError("relation", f"Unknown relation {relation!r}.")
     if current is not None:
@@ -427,7 +409,7 @@ def person_move(*, actor: User, person: Person, household: Household, relation: 
 def person_leave(*, actor: User, person: Person, on: date, status: str) -> Person:
     """A person moved away from the registry's area or died: end the membership and set the status."""
     require(actor, CHANGE, person.household.unit)
-    _check_date("on", on, not_future=True)
+    past_date("on", on)
     if status not in (Person.Status.MOVED_AWAY, Person.Status.DECEASED):
         raise DomainError("status", "Status must be moved_away or deceased.")
     current = Membership.objects.filter(person=person, until__isnull=True).first()
@@ -458,7 +440,7 @@ def occupation_set(*, actor: User, person: Person, workplace: str, job_title: st
     require(actor, CHANGE, person.household.unit)
     workplace = _text("workplace", workplace)
     job_title = _text("job_title", job_title, max_length=128)
-    _check_date("since", since)
+    effective_date("since", since)
     if since < person.birth_date:
         raise DomainError("since", "A job cannot begin before the person was born.")
     current = Occupation.objects.filter(person=person, until__isnull=True).first()
@@ -480,11 +462,29 @@ def occupation_set(*, actor: User, person: Person, workplace: str, job_title: st
     return occupation
 
 
+def _correct_start(record, previous, since: date) -> None:
+    """Correct when a job or an income declaration began. `occupation_set` and `income_declare` closed the one
+    before on that same day, so its end moves with it: the history stays without gaps or overlaps."""
+    if record.until is not None and since >= record.until:
+        raise DomainError("since", "The start must come before the end.")
+    if previous is not None:
+        if since <= previous.since:
+            raise DomainError("since", "This must begin after the one before it began.")
+        previous.until = since
+        previous.save(update_fields=["until"])
+    record.since = since
+
+
 @transaction.atomic
 def occupation_update(
-    *, actor: User, occupation: Occupation, workplace: str | None = None, job_title: str | None = None
+    *,
+    actor: User,
+    occupation: Occupation,
+    workplace: str | None = None,
+    job_title: str | None = None,
+    since: date | None = None,
 ) -> Occupation:
-    """Correct the workplace or job title of a recorded job."""
+    """Correct the workplace, job title or start of a recorded job (the job before it then ends that day)."""
     person = occupation.person
     require(actor, CHANGE, person.household.unit)
     before = snapshot(occupation, OCCUPATION_FIELDS)
@@ -492,6 +492,12 @@ def occupation_update(
         occupation.workplace = _text("workplace", workplace)
     if job_title is not None:
         occupation.job_title = _text("job_title", job_title, max_length=128)
+    if since is not None:
+        since = effective_date("since", since)
+        if since < person.birth_date:
+            raise DomainError("since", "A job cannot begin before the person was born.")
+        previous = Occupation.objects.filter(person=person, until=occupation.since).exclude(pk=occupation.pk).first()
+        _correct_start(occupation, previous, since)
     occupation.full_clean()
     occupation.save()
     _audit(
@@ -520,7 +526,7 @@ def income_declare(*, actor: User, person: Person, amount, currency: str, period
         raise DomainError("currency", "A three-letter currency code, such as KPW.")
     if period not in DeclaredIncome.Period.values:
         raise DomainError("period", "Period must be month or year.")
-    _check_date("since", since)
+    effective_date("since", since)
     current = DeclaredIncome.objects.filter(person=person, until__isnull=True).first()
     if current is not None and since <= current.since:
         raise DomainError("since", "The new declaration must begin after the current one began.")
@@ -532,3 +538,56 @@ def income_declare(*, actor: User, person: Person, amount, currency: str, period
     )
     _audit(actor, "income.declare", income, person.household, after=snapshot(income, INCOME_FIELDS))
     return income
+
+
+@transaction.atomic
+def income_update(*, actor: User, income: DeclaredIncome, since: date) -> DeclaredIncome:
+    """Correct from when a declared income holds (the declaration before it then ends that day)."""
+    person = income.person
+    require(actor, CHANGE, person.household.unit)
+    before = snapshot(income, INCOME_FIELDS)
+    since = effective_date("since", since)
+    previous = DeclaredIncome.objects.filter(person=person, until=income.since).exclude(pk=income.pk).first()
+    _correct_start(income, previous, since)
+    income.full_clean()
+    income.save()
+    _audit(actor, "income.update", income, person.household, before=before, after=snapshot(income, INCOME_FIELDS))
+    return income
+
+
+# Corrections of moves -------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def move_update(*, actor: User, move: Move, on: date) -> Move:
+    """Correct the date of a recorded move, e.g. one dated years ahead by mistake. What the move ended (the previous
+    residence, or the person's previous membership) now ends on the new date, and what it began begins then; the
+    new date must stay after the one began and before the other ends."""
+    require(actor, CHANGE, move.from_unit)
+    require(actor, CHANGE, move.to_unit)
+    on = effective_date("on", on)
+    if on == move.on:
+        raise DomainError("on", "The move is already dated on this day.")
+    if move.kind == Move.Kind.HOUSEHOLD:
+        ended = Residence.objects.filter(household=move.household, until=move.on).first()
+        begun = Residence.objects.filter(household=move.household, since=move.on).first()
+    else:
+        periods = Membership.objects.filter(person=move.person)
+        ended = periods.filter(household=move.from_household, until=move.on).first()
+        begun = periods.filter(household=move.household, since=move.on).first()
+        if on < move.person.birth_date:
+            raise DomainError("on", "Membership cannot begin before the person was born.")
+    if ended is not None and on <= ended.since:
+        raise DomainError("on", "The move must come after the residence or membership it ended began.")
+    if begun is not None and begun.until is not None and on >= begun.until:
+        raise DomainError("on", "The move must come before the residence or membership it began ends.")
+    before = {"on": move.on}
+    for period, field in ((ended, "until"), (begun, "since")):
+        if period is not None:
+            setattr(period, field, on)
+            period.save(update_fields=[field])
+    move.on = on
+    move.save(update_fields=["on"])
+    for household in {move.household, move.from_household} - {None}:
+        _audit(actor, "move.update", move, household, before=before, after={"on": on})
+    return move

@@ -10,11 +10,12 @@ from typing import Literal
 from ninja import Field, Query, Router, Schema
 
 from inminban.api.pagination import PageParams, page_of, paginate
-from inminban.api.schemas import READ_ERRORS, WRITE_ERRORS, Input, text
+from inminban.api.schemas import READ_ERRORS, WRITE_ERRORS, Input, QueryBool, errors, text
 
 from . import selectors, services
-from .documents import server_verifier, trust_list_document
+from .documents import root_public_key, server_verifier, trust_list_document
 from .models import Stamp
+from .trust import read_trust_list
 
 router = Router(tags=["stamps"])
 
@@ -92,7 +93,7 @@ class StampFilters(PageParams):
     household: int | None = Field(None, ge=1, le=2**63 - 1, description="Only this household's stamps.")
     duty_kind: Literal["labour", "levy", "directive"] | None = None
     duty_ref: text(64) | None = None
-    revoked: bool | None = Field(None, description="true: only revoked stamps; false: only stamps in force.")
+    revoked: QueryBool | None = Field(None, description="true: only revoked stamps; false: only stamps in force.")
 
 
 class RevokeIn(Input):
@@ -139,42 +140,43 @@ def list_stamps(request, filters: Query[StampFilters]):
 
 @router.get(
     "/stamps/trust-list",
-    response={200: TrustListOut},
+    response={200: TrustListOut, **errors(503)},
     auth=None,
     summary="The trust list",
-    description="Public: every office signing key with its validity, signed by the root key. "
+    description="Public: every office signing key with its validity and the area path of its office, and where "
+    "every unit is, signed by the root key: a key is valid only for stamps of units under its office's area. "
     "The same document is at /stamps/trust-list (binary) for offline verifiers.",
 )
 def get_trust_list(request):
     root = services.root_key_ensure()
-    verifier = server_verifier()
+    document = trust_list_document()
     keys = [
         {
             "kid": key.kid,
             "public_key": key.public_key.hex(),
             "office": key.office,
             "office_name": key.office_name,
+            "area": key.area,
             "valid_from": key.valid_from.isoformat(),
             "valid_until": key.valid_until.isoformat(),
             "kinds": list(key.kinds),
         }
-        for key in verifier.trust.keys.values()
+        for key in read_trust_list(document, root_public_key()).keys.values()
     ]
     return TrustListOut(
-        root_key=root.public_key,
-        root_kid=root.kid,
-        document=base64.b64encode(trust_list_document()).decode("ascii"),
-        keys=keys,
+        root_key=root.public_key, root_kid=root.kid, document=base64.b64encode(document).decode("ascii"), keys=keys
     )
 
 
 @router.post(
     "/stamps/verify",
-    response={200: VerifyOut, 422: READ_ERRORS[422]},
+    # Public, so never 401 or 403; a write nonetheless, so the Idempotency-Key answers (400, 409, 422) apply.
+    response={200: VerifyOut, **errors(400, 409, 413, 422, 503)},
     auth=None,
     summary="Verify a stamp",
-    description="Public: the offline checks (signature, key validity, revocation, expiry) against the current "
-    "trust list and status lists. A stamp that fails is still a 200, with `ok: false` and the reason.",
+    description="Public: the offline checks (signature, the key's validity and office, revocation, expiry) against "
+    "the current trust list and status lists. A stamp signed by an office that does not govern its unit fails with "
+    "`key_not_valid_for_unit`. A stamp that fails is still a 200, with `ok: false` and the reason.",
 )
 def verify_stamp(request, payload: VerifyIn):
     return server_verifier().verify(payload.stamp).as_dict()

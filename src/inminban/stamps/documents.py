@@ -8,9 +8,11 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.utils import timezone
 
+from inminban.areas.models import Area
+
 from . import keyfiles
 from .models import SigningKey, Stamp
-from .offline import ROOT_KEY_FILE, STATUS_DIR, TRUST_LIST_FILE
+from .offline import ROOT_KEY_FILE, STATUS_DIR, TRUST_LIST_FILE, max_status_age
 from .services import root_key_ensure
 from .trust import TrustedKey, build_status_list, build_trust_list, public_key_pem
 from .verify import Verifier
@@ -26,7 +28,7 @@ def root_public_key() -> Ed25519PublicKey:
 
 
 def stamp_keys():
-    return SigningKey.objects.filter(purpose=SigningKey.Purpose.STAMP).select_related("office").order_by("kid")
+    return SigningKey.objects.filter(purpose=SigningKey.Purpose.STAMP).select_related("office__area").order_by("kid")
 
 
 def trusted_key(key: SigningKey) -> TrustedKey:
@@ -38,13 +40,22 @@ def trusted_key(key: SigningKey) -> TrustedKey:
         valid_from=key.valid_from,
         valid_until=key.valid_until,
         kinds=key.kind_list,
+        area=key.office.area.path,
     )
 
 
-def trust_list_document() -> bytes:
-    """Every office key, current or retired, with its validity; signed by the root key."""
+def unit_paths() -> dict[str, str]:
+    return dict(Area.objects.filter(level__is_unit=True).values_list("code", "path"))
+
+
+def trust_list_document(*, with_units: bool = True) -> bytes:
+    """Every office key, current or retired, with its validity and its office's area, and where every unit is (what
+    binds a key to the units it may sign for); signed by the root key. The server's own verifier reads the units
+    from the database instead (`with_units=False`)."""
     _, root = _root()
-    return build_trust_list([trusted_key(key) for key in stamp_keys()], issued_at=timezone.now(), root_key=root)
+    keys = [trusted_key(key) for key in stamp_keys()]
+    units = unit_paths() if with_units else {}
+    return build_trust_list(keys, issued_at=timezone.now(), root_key=root, units=units)
 
 
 def status_list_document(kid: str) -> bytes | None:
@@ -84,9 +95,30 @@ class LiveStatusLists(Mapping):
         return stamp_keys().count()
 
 
+class LiveUnitPaths(Mapping):
+    """Unit paths read from the database when asked for: one query per stamp, not the whole area tree."""
+
+    def __getitem__(self, code: str) -> str:
+        path = Area.objects.filter(code=code, level__is_unit=True).values_list("path", flat=True).first()
+        if path is None:
+            raise KeyError(code)
+        return path
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(Area.objects.filter(level__is_unit=True).values_list("code", flat=True))
+
+    def __len__(self) -> int:
+        return Area.objects.filter(level__is_unit=True).count()
+
+
 def server_verifier() -> Verifier:
     """A verifier over the current documents: the same offline checks, fed from the database."""
-    return Verifier(trust_list=trust_list_document(), status_lists=LiveStatusLists(), root_public_key=root_public_key())
+    return Verifier(
+        trust_list=trust_list_document(with_units=False),
+        status_lists=LiveStatusLists(),
+        root_public_key=root_public_key(),
+        unit_paths=LiveUnitPaths(),
+    )
 
 
 def export_documents(directory: Path) -> list[Path]:
@@ -116,4 +148,5 @@ def verifier_bundle() -> dict:
             kid: base64.b64encode(document).decode("ascii") for kid, document in status_list_documents().items()
         },
         "built_at": timezone.now().isoformat(timespec="seconds"),
+        "max_status_age_seconds": int(max_status_age().total_seconds()),
     }

@@ -3,7 +3,12 @@
 Trust list (COSE_Sign1 by the root key), payload a CBOR map:
     {"type": "inminban-trust-list", "issued_at": epoch seconds,
      "keys": [{"kid": 8 bytes, "key": 32-byte Ed25519 public key, "office": code, "office_name": text,
-               "valid_from": epoch seconds, "valid_until": epoch seconds, "kinds": [duty kinds]}]}
+               "area": path of the office's area, "valid_from": epoch seconds, "valid_until": epoch seconds,
+               "kinds": [duty kinds]}],
+     "units": {path of an area: [codes of the units directly under it]}}
+A key is valid only for stamps of units under its office's area: a unit's path is its parent's path, its code and a
+"/", and must start with the key's area path. The stamp names its unit by code; the signed "units" table, not the
+stamp, says where that unit is, so an office cannot sign for a unit elsewhere by claiming another path for it.
 Status list (COSE_Sign1 by the root key), one per signing key, payload:
     {"type": "inminban-status-list", "kid": 8 bytes, "version": revocation counter, "issued_at": epoch seconds,
      "size": number of status indexes issued so far, "bits": zlib(bitstring)}
@@ -74,7 +79,12 @@ class TrustedKey:
     valid_from: datetime
     valid_until: datetime
     kinds: tuple[str, ...] = DUTY_KINDS
+    area: str = ""  # the materialised path of the office's area, e.g. "/KP/RG/HS/HS-A/"; empty covers nothing
     _loaded: list = field(default_factory=list, repr=False, compare=False)
+
+    def covers(self, unit_path: str | None) -> bool:
+        """Whether the unit at `unit_path` lies under this key's office."""
+        return bool(self.area and unit_path and unit_path.startswith(self.area))
 
     def public(self) -> Ed25519PublicKey:
         if not self._loaded:  # parsed once; a verifier checks many stamps against the same key
@@ -87,6 +97,7 @@ class TrustList:
     issued_at: datetime
     keys: dict[str, TrustedKey]
     root_kid: str
+    units: dict[str, str] = field(default_factory=dict)  # unit code -> the unit's path
 
 
 @dataclass(frozen=True)
@@ -104,7 +115,23 @@ class StatusList:
         return bool(self.bits[index // 8] & (0x80 >> (index % 8)))
 
 
-def build_trust_list(keys: Iterable[TrustedKey], *, issued_at: datetime, root_key: Ed25519PrivateKey) -> bytes:
+def _units_by_parent(units: Mapping[str, str]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for code, path in units.items():
+        if not path.endswith(f"/{code}/"):
+            raise ValueError(f"the path {path!r} of unit {code!r} does not end with its code")
+        grouped.setdefault(path[: -len(code) - 1], []).append(code)
+    return {parent: sorted(codes) for parent, codes in grouped.items()}
+
+
+def build_trust_list(
+    keys: Iterable[TrustedKey],
+    *,
+    issued_at: datetime,
+    root_key: Ed25519PrivateKey,
+    units: Mapping[str, str] | None = None,
+) -> bytes:
+    """The signed trust list; `units` maps each unit code to its path (see the module docstring)."""
     payload = {
         "type": TRUST_LIST_TYPE,
         "issued_at": epoch_seconds(issued_at),
@@ -114,12 +141,14 @@ def build_trust_list(keys: Iterable[TrustedKey], *, issued_at: datetime, root_ke
                 "key": key.public_key,
                 "office": key.office,
                 "office_name": key.office_name,
+                "area": key.area,
                 "valid_from": epoch_seconds(key.valid_from),
                 "valid_until": epoch_seconds(key.valid_until),
                 "kinds": list(key.kinds),
             }
             for key in sorted(keys, key=lambda k: k.kid)
         ],
+        "units": _units_by_parent(units or {}),
     }
     return cose.sign1(cbor2.dumps(payload, canonical=True), root_key, kid_of(root_key.public_key()))
 
@@ -171,6 +200,25 @@ def _expect(value, kind, what: str):
     return value
 
 
+def _area_path(value, what: str) -> str:
+    path = _expect(value, str, what)
+    if not (path.startswith("/") and path.endswith("/")):
+        raise TrustError(f"{what} is not an area path")
+    return path
+
+
+def _read_units(value) -> dict[str, str]:
+    units: dict[str, str] = {}
+    for parent, codes in _expect(value, Mapping, "trust list units").items():
+        parent = _area_path(parent, "a unit's parent")
+        for code in _expect(codes, list | tuple, "unit codes"):
+            code = _expect(code, str, "a unit code")
+            if not code or "/" in code:
+                raise TrustError("a unit code is empty or has a '/'")
+            units[code] = f"{parent}{code}/"
+    return units
+
+
 def read_trust_list(data: bytes, root_public_key: Ed25519PublicKey) -> TrustList:
     """The trust list, after checking its root signature; TrustError otherwise."""
     payload = _open_signed(data, root_public_key, "trust list", TRUST_LIST_TYPE)
@@ -190,13 +238,15 @@ def read_trust_list(data: bytes, root_public_key: Ed25519PublicKey) -> TrustList
                 valid_from=from_epoch_seconds(_expect(entry.get("valid_from"), int, "valid from")),
                 valid_until=from_epoch_seconds(_expect(entry.get("valid_until"), int, "valid until")),
                 kinds=tuple(_expect(kind, str, "kind") for kind in _expect(entry.get("kinds"), list | tuple, "kinds")),
+                area=_area_path(entry.get("area"), f"the area of key {kid}"),
             )
+        units = _read_units(payload.get("units"))
         issued_at = from_epoch_seconds(_expect(payload.get("issued_at"), int, "issued at"))
     except (OverflowError, OSError, ValueError) as exc:
         if isinstance(exc, TrustError):
             raise
         raise TrustError(f"the trust list has a value out of range ({exc})") from None
-    return TrustList(issued_at=issued_at, keys=keys, root_kid=kid_of(root_public_key).hex())
+    return TrustList(issued_at=issued_at, keys=keys, root_kid=kid_of(root_public_key).hex(), units=units)
 
 
 def read_status_list(data: bytes, root_public_key: Ed25519PublicKey, kid: str) -> StatusList:

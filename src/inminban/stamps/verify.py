@@ -17,20 +17,38 @@ from .trust import StatusList, TrustedKey, TrustError, TrustList, load_public_ke
 # How far a stamp's issue time may lie ahead of the verifier's clock before it counts as future-dated.
 CLOCK_SKEW = timedelta(minutes=5)
 
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for the catalogue (makemessages looks for this name). Not Django's: importing that would
+    need configured settings, and this module runs without them."""
+    return message
+
+
+# English, as the API and the command line answer; in the catalogue, so the /verify/ page shows them in Korean.
 REASONS = {
-    "valid": "The stamp is valid.",
-    "bad_prefix": "This is not an Inminban stamp: it does not start with INB1: or INB1Z:.",
-    "malformed": "The stamp text is damaged or incomplete and cannot be read.",
-    "trust_list_invalid": "The trust list cannot be used: it is missing, damaged or not signed by the pinned root key.",
-    "unknown_key": "The stamp was signed with a key that is not on the trust list.",
-    "bad_signature": "The signature does not match: the stamp was altered after signing, or forged.",
-    "kind_not_allowed": "The signing key may not sign stamps of this kind.",
-    "key_not_yet_valid": "The signing key is not valid yet.",
-    "key_expired": "The signing key's validity has ended.",
-    "not_yet_valid": "The stamp is dated in the future.",
-    "status_unknown": "The revocation status cannot be checked: there is no current status list for the signing key.",
-    "revoked": "The stamp was revoked by the issuing office.",
-    "expired": "The stamp has expired.",
+    "valid": gettext_noop("The stamp is valid."),
+    "bad_prefix": gettext_noop("This is not an Inminban stamp: it does not start with INB1: or INB1Z:."),
+    "malformed": gettext_noop("The stamp text is damaged or incomplete and cannot be read."),
+    "trust_list_invalid": gettext_noop(
+        "The trust list cannot be used: it is missing, damaged or not signed by the pinned root key."
+    ),
+    "unknown_key": gettext_noop("The stamp was signed with a key that is not on the trust list."),
+    "bad_signature": gettext_noop("The signature does not match: the stamp was altered after signing, or forged."),
+    "kind_not_allowed": gettext_noop("The signing key may not sign stamps of this kind."),
+    "key_not_valid_for_unit": gettext_noop(
+        "Key not valid for this unit: the signing key's office does not govern the stamp's unit."
+    ),
+    "key_not_yet_valid": gettext_noop("The signing key is not valid yet."),
+    "key_expired": gettext_noop("The signing key's validity has ended."),
+    "not_yet_valid": gettext_noop("The stamp is dated in the future."),
+    "status_unknown": gettext_noop(
+        "The revocation status cannot be checked: there is no current status list for the signing key."
+    ),
+    "revoked": gettext_noop("The stamp was revoked by the issuing office."),
+    "expired": gettext_noop("The stamp has expired."),
+    "status_too_old": gettext_noop(
+        "Status list too old: a revocation since it was issued would not show. Fetch current trust files."
+    ),
 }
 
 
@@ -58,6 +76,7 @@ class Result:
                     "kid": self.key.kid,
                     "office": self.key.office,
                     "office_name": self.key.office_name,
+                    "area": self.key.area,
                     "valid_from": self.key.valid_from.isoformat(),
                     "valid_until": self.key.valid_until.isoformat(),
                 }
@@ -78,7 +97,11 @@ def _day(value: datetime) -> str:
 
 class Verifier:
     """Checks stamps against one set of trust documents. The documents are read and their root signatures checked
-    once; each stamp then costs a Base45 decode, a CBOR decode and one Ed25519 verification."""
+    once; each stamp then costs a Base45 decode, a CBOR decode and one Ed25519 verification.
+
+    `unit_paths` (unit code -> path) replaces the trust list's unit table: the server passes one that reads the
+    database. `max_status_age`: status lists older than this (at the time of the check) do not make a stamp valid;
+    None for lists that are built when asked for (the server's)."""
 
     def __init__(
         self,
@@ -86,8 +109,12 @@ class Verifier:
         trust_list: bytes | None,
         status_lists: Mapping[str, bytes],
         root_public_key: Ed25519PublicKey | bytes,
+        unit_paths: Mapping[str, str] | None = None,
+        max_status_age: timedelta | None = None,
     ):
         self._status_documents = status_lists
+        self._unit_paths = unit_paths
+        self.max_status_age = max_status_age
         self._status_cache: dict[str, StatusList | str] = {}
         self.trust: TrustList | None = None
         self.trust_error = ""
@@ -113,6 +140,10 @@ class Verifier:
                 except TrustError as exc:
                     self._status_cache[kid] = f"The status list for key {kid} is unusable: {exc}."
         return self._status_cache[kid]
+
+    def unit_path(self, code: str) -> str | None:
+        units = self._unit_paths if self._unit_paths is not None else self.trust.units
+        return units.get(code)
 
     def verify(self, text: str, *, now: datetime | None = None) -> Result:
         now = now or datetime.now(UTC)
@@ -140,6 +171,12 @@ class Verifier:
             return _fail(
                 "kind_not_allowed", f"Key {kid} signs {', '.join(key.kinds)}, not {claims.duty_kind}.", **found
             )
+        unit_path = self.unit_path(claims.unit)
+        if not key.covers(unit_path):
+            where = f"at {unit_path}" if unit_path else "not on the trust list"
+            signs_for = f"units under {key.area}" if key.area else "no units"
+            detail = f"Key {kid} of {key.office} signs for {signs_for}; unit {claims.unit} is {where}."
+            return _fail("key_not_valid_for_unit", detail, **found)
         if now < key.valid_from:
             return _fail(
                 "key_not_yet_valid", f"Key {kid} of {key.office} is valid from {_day(key.valid_from)}.", **found
@@ -162,6 +199,13 @@ class Verifier:
             return _fail("revoked", f"Status list version {status.version} of {_day(status.issued_at)}.", **found)
         if claims.expires_at is not None and now >= claims.expires_at:
             return _fail("expired", f"It was valid until {_day(claims.expires_at)}.", **found)
+        if self.max_status_age is not None and now - status.issued_at > self.max_status_age:
+            limit = self.max_status_age.total_seconds() / 86400
+            return _fail(
+                "status_too_old",
+                f"The status list is of {_day(status.issued_at)}, older than the limit of {limit:g} days.",
+                **found,
+            )
         return Result(ok=True, reason="valid", **found)
 
 
@@ -172,7 +216,10 @@ def verify_stamp(
     status_lists: Mapping[str, bytes],
     root_public_key: Ed25519PublicKey | bytes,
     now: datetime | None = None,
+    max_status_age: timedelta | None = None,
 ) -> Result:
     """One-shot verification; use a Verifier to check many stamps against the same documents."""
-    verifier = Verifier(trust_list=trust_list, status_lists=status_lists, root_public_key=root_public_key)
+    verifier = Verifier(
+        trust_list=trust_list, status_lists=status_lists, root_public_key=root_public_key, max_status_age=max_status_age
+    )
     return verifier.verify(text, now=now)

@@ -162,7 +162,7 @@ def status_list(request, kid: str):
 
 def verifier_context() -> dict:
     bundle = documents.verifier_bundle()
-    bundle["messages"] = REASONS
+    bundle["messages"] = {reason: _(message) for reason, message in REASONS.items()}
     bundle["prefixes"] = [PREFIX, PREFIX_COMPRESSED]
     bundle["clock_skew_seconds"] = int(CLOCK_SKEW.total_seconds())
     bundle["labels"] = {

@@ -32,7 +32,7 @@ def apply_service(form: forms.Form, call, *, fields: dict[str, str] | None = Non
         call()
     except DomainError as error:
         name = (fields or {}).get(error.field, error.field)
-        form.add_error(name if name in form.fields else None, gettext(error.message))
+        form.add_error(name if name in form.fields else None, error.translated())
         return False
     return True
 
@@ -107,6 +107,41 @@ class OccupationUpdateForm(PageForm):
     name = "job_correct"
     workplace = text_field(_("Workplace"))
     job_title = text_field(_("Job title"))
+    since = date_field(_("Since"), required=False, help_text=_("Leave as it is unless the start was recorded wrongly."))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") is None:
+            data.pop("since", None)  # not sent, or left empty: the start stays as it is
+        return data
+
+
+class IncomeUpdateForm(PageForm):
+    name = "income_correct"
+    since = date_field(_("Since"))
+
+
+class MembershipDatesForm(PageForm):
+    name = "membership_dates"
+    membership = forms.TypedChoiceField(label=_("Membership"), coerce=int)
+    since = date_field(_("Since"))
+    until = date_field(_("Until (exclusive)"), required=False, help_text=_("Leave empty to keep the end as it is."))
+
+    def __init__(self, *args, memberships=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].choices = [
+            (m.pk, f"{m.household.number} · {m.get_relation_display()} · {m.since:%Y-%m-%d}") for m in memberships
+        ]
+
+
+class MoveDateForm(PageForm):
+    name = "move_date"
+    move = forms.TypedChoiceField(label=_("Move"), coerce=int)
+    on = date_field(_("Moved on"))
+
+    def __init__(self, *args, moves=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["move"].choices = [(m.pk, f"{m.on:%Y-%m-%d} · {m.get_kind_display()}") for m in moves]
 
 
 class IncomeForm(PageForm):

@@ -38,4 +38,11 @@ SERVICE_MESSAGES = [
     gettext_noop("The new job must begin after the current one began."),
     gettext_noop("This overlaps another membership of the same person."),
     gettext_noop("Status must be moved_away or deceased."),
+    gettext_noop("The date is more than %(days)d days ahead; the latest date accepted today is %(latest)s."),
+    gettext_noop("The start must come before the end."),
+    gettext_noop("This must begin after the one before it began."),
+    gettext_noop("The move is already dated on this day."),
+    gettext_noop("The move must come after the residence or membership it ended began."),
+    gettext_noop("The move must come before the residence or membership it began ends."),
+    gettext_noop("The person already has this exemption over these dates."),
 ]

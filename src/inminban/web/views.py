@@ -128,10 +128,13 @@ def household(request, pk):
         household = registry.household_detail(actor=actor, household_id=pk)
     members = list(registry.household_members(actor=actor, household=household))
     dwellings = list(registry.dwellings_visible(actor=actor, unit=household.unit).exclude(pk=household.dwelling_id))
+    moves = list(registry.household_history(actor=actor, household=household)["moves"])
     page_forms = {
         "head": forms.HouseholdHeadForm(members=members, initial={"head": household.head_id}),
         "move": forms.HouseholdMoveForm(dwellings=dwellings),
     }
+    if moves:
+        page_forms["move_date"] = forms.MoveDateForm(moves=moves, initial={"move": moves[0].pk, "on": moves[0].on})
     status = 200
     if request.method == "POST":
         name = request.POST.get("form")
@@ -160,6 +163,15 @@ def household(request, pk):
                     fields={"on": "on", "dwelling": "dwelling" if form.cleaned_data["dwelling"] else "other_dwelling"},
                 ):
                     messages.success(request, _("The household's move was recorded."))
+                    return redirect(reverse("web:household", args=[household.pk]))
+        elif name == "move_date" and moves:
+            form = forms.MoveDateForm(request.POST, moves=moves)
+            if form.is_valid():
+                move = next(m for m in moves if m.pk == form.cleaned_data["move"])
+                if forms.apply_service(
+                    form, lambda: services.move_update(actor=actor, move=move, on=form.cleaned_data["on"])
+                ):
+                    messages.success(request, _("The date of the move was corrected."))
                     return redirect(reverse("web:household", args=[household.pk]))
         else:
             return HttpResponseBadRequest(_("Unknown form."))
@@ -195,7 +207,7 @@ def _chosen_dwelling(actor, form, dwellings):
 # Person ----------------------------------------------------------------------------------------------------------
 
 
-def _person_forms(person, current_job):
+def _person_forms(person, current_job, current_income, memberships):
     initial = {
         "family_name": person.family_name,
         "given_name": person.given_name,
@@ -212,7 +224,14 @@ def _person_forms(person, current_job):
     }
     if current_job is not None:
         page_forms["job_correct"] = forms.OccupationUpdateForm(
-            initial={"workplace": current_job.workplace, "job_title": current_job.job_title}
+            initial={"workplace": current_job.workplace, "job_title": current_job.job_title, "since": current_job.since}
+        )
+    if current_income is not None:
+        page_forms["income_correct"] = forms.IncomeUpdateForm(initial={"since": current_income.since})
+    if memberships:
+        latest = memberships[0]
+        page_forms["membership_dates"] = forms.MembershipDatesForm(
+            memberships=memberships, initial={"membership": latest.pk, "since": latest.since, "until": latest.until}
         )
     return page_forms
 
@@ -226,7 +245,12 @@ def _move_person(actor, person, data):
     )
 
 
-def _person_post(request, person, current_job, name):
+def _correct_membership(actor, memberships, data):
+    membership = next(m for m in memberships if m.pk == data["membership"])
+    return services.membership_update(actor=actor, membership=membership, since=data["since"], until=data["until"])
+
+
+def _person_post(request, person, current_job, current_income, memberships, name):
     """Handle one of the person page's forms: (the bound form, the success message or None); (None, None) if the
     form is unknown."""
     actor = request.user
@@ -263,6 +287,18 @@ def _person_post(request, person, current_job, name):
             lambda data: services.occupation_update(actor=actor, occupation=current_job, **data),
             _("The job was corrected."),
         )
+    if current_income is not None:
+        handlers["income_correct"] = (
+            forms.IncomeUpdateForm,
+            lambda data: services.income_update(actor=actor, income=current_income, **data),
+            _("The declared income was corrected."),
+        )
+    if memberships:
+        handlers["membership_dates"] = (
+            lambda post: forms.MembershipDatesForm(post, memberships=memberships),
+            lambda data: _correct_membership(actor, memberships, data),
+            _("The membership was corrected."),
+        )
     if name not in handlers:
         return None, None
     form_class, call, done = handlers[name]
@@ -284,11 +320,14 @@ def person(request, pk):
         person = registry.person_detail(actor=actor, person_id=pk)
     occupations = list(registry.occupations_of(actor=actor, person=person).order_by("-since", "-id"))
     current_job = next((job for job in occupations if job.until is None), None)
-    page_forms = _person_forms(person, current_job)
+    incomes = list(registry.incomes_of(actor=actor, person=person).order_by("-since", "-id"))
+    current_income = next((income for income in incomes if income.until is None), None)
+    memberships = list(registry.memberships_visible(actor=actor).filter(person=person).order_by("-since", "-id"))
+    page_forms = _person_forms(person, current_job, current_income, memberships)
     status = 200
     if request.method == "POST":
         name = request.POST.get("form", "")
-        form, done = _person_post(request, person, current_job, name)
+        form, done = _person_post(request, person, current_job, current_income, memberships, name)
         if form is None:
             return HttpResponseBadRequest(_("Unknown form."))
         if done:
@@ -300,8 +339,8 @@ def person(request, pk):
         "person": person,
         "occupations": occupations,
         "current_job": current_job,
-        "incomes": list(registry.incomes_of(actor=actor, person=person).order_by("-since", "-id")),
-        "memberships": list(registry.memberships_visible(actor=actor).filter(person=person).order_by("-since", "-id")),
+        "incomes": incomes,
+        "memberships": memberships,
         "audit_entries": list(person_audit_entries(actor=actor, person=person)[:HISTORY_LIMIT]),
         "forms": page_forms,
         "can_change": person.household is not None and can(actor, CHANGE, person.household.unit),

@@ -9,6 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from inminban.stamps.offline import verifier_from_directory
@@ -104,7 +105,11 @@ class Command(BaseCommand):
 
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_text(standalone_verifier_html(), encoding="utf-8")
-        self.stdout.write(f"wrote {file} (open it in a browser; it works offline until the lists are re-exported)")
+        days = settings.STAMP_STATUS_MAX_AGE_DAYS
+        self.stdout.write(
+            f"wrote {file} (open it in a browser; it works offline, and calls stamps valid for {days} days, until its"
+            " status lists are too old: export it again before then)"
+        )
 
     def handle_rotate(self, *, office_code, **options):
         from inminban.areas.models import Office

@@ -8,6 +8,7 @@
   var PREFIX = DATA.prefixes[0];
   var PREFIX_COMPRESSED = DATA.prefixes[1];
   var SKEW_MS = DATA.clock_skew_seconds * 1000;
+  var MAX_STATUS_AGE_MS = DATA.max_status_age_seconds == null ? null : DATA.max_status_age_seconds * 1000;
   var MAX_TEXT_LENGTH = 4000;
   var KIND_NAMES = { 1: "labour", 2: "levy", 3: "directive" };
   var TAG_SIGN1 = 18;
@@ -221,6 +222,11 @@
     if (!(payload instanceof Map) || payload.get("type") !== type) throw new Error("the document is not a " + what);
     return payload;
   }
+  function areaPath(value, what) {
+    if (typeof value !== "string" || value.charAt(0) !== "/" || value.charAt(value.length - 1) !== "/")
+      throw new Error(what + " is not an area path");
+    return value;
+  }
   var trustPromise = (async function () {
     var payload = await openSigned(fromBase64(DATA.trust_list), "trust list", "inminban-trust-list");
     var keys = {};
@@ -228,10 +234,21 @@
       var kid = toHex(entry.get("kid"));
       keys[kid] = {
         kid: kid, publicKey: entry.get("key"), office: entry.get("office"), officeName: entry.get("office_name"),
+        area: areaPath(entry.get("area"), "the area of key " + kid),
         validFrom: entry.get("valid_from") * 1000, validUntil: entry.get("valid_until") * 1000, kinds: entry.get("kinds"),
       };
     });
-    return { issuedAt: payload.get("issued_at") * 1000, keys: keys };
+    // Where each unit is, from the signed list (never from the stamp): unit code -> path.
+    var units = new Map();
+    if (!(payload.get("units") instanceof Map)) throw new Error("the trust list has no unit table");
+    payload.get("units").forEach(function (codes, parent) {
+      areaPath(parent, "a unit's parent");
+      codes.forEach(function (code) {
+        if (typeof code !== "string" || !code || code.indexOf("/") >= 0) throw new Error("a unit code is not valid");
+        units.set(code, parent + code + "/");
+      });
+    });
+    return { issuedAt: payload.get("issued_at") * 1000, keys: keys, units: units };
   })();
   trustPromise.catch(function () {});  // reported per stamp as trust_list_invalid
   var statusCache = {};
@@ -345,6 +362,11 @@
     found.claims = claims;
     if (key.kinds.indexOf(claims.dutyKind) < 0)
       throw fail("kind_not_allowed", "Key " + kid + " signs " + key.kinds.join(", ") + ", not " + claims.dutyKind + ".");
+    var unitPath = trust.units.get(claims.unit);
+    if (!key.area || !unitPath || unitPath.indexOf(key.area) !== 0)
+      throw fail("key_not_valid_for_unit", "Key " + kid + " of " + key.office + " signs for " +
+                 (key.area ? "units under " + key.area : "no units") + "; unit " + claims.unit + " is " +
+                 (unitPath ? "at " + unitPath : "not on the trust list") + ".");
     if (now < key.validFrom) throw fail("key_not_yet_valid", "Key " + kid + " of " + key.office + " is valid from " + when(key.validFrom) + ".");
     if (now >= key.validUntil) throw fail("key_expired", "Key " + kid + " of " + key.office + " was valid until " + when(key.validUntil) + ".");
     if (claims.issuedAt > now + SKEW_MS) throw fail("not_yet_valid", "It says it was issued " + when(claims.issuedAt) + ".");
@@ -356,6 +378,9 @@
       throw fail("revoked", "Status list version " + status.version + " of " + when(status.issuedAt) + ".");
     if (claims.expiresAt !== null && now >= claims.expiresAt)
       throw fail("expired", "It was valid until " + when(claims.expiresAt) + ".");
+    if (MAX_STATUS_AGE_MS !== null && now - status.issuedAt > MAX_STATUS_AGE_MS)
+      throw fail("status_too_old", "The status list is of " + when(status.issuedAt) + ", older than the limit of " +
+                 MAX_STATUS_AGE_MS / 86400000 + " days.");
     return { ok: true, reason: "valid", detail: "", found: found };
   }
 

@@ -1,0 +1,66 @@
+"""Rules that several apps share, one validator each. A validator raises DomainError naming the field, with the same
+message wherever the rule applies: services call it, and the API's schema types reuse it (api/schemas.py)."""
+
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from .errors import DomainError
+
+EARLIEST_DATE = date(1900, 1, 1)
+
+DATE_REQUIRED = "A date is required (YYYY-MM-DD)."
+DATE_BEFORE_1900 = "The date is before 1900."
+DATE_IN_THE_FUTURE = "The date is in the future."
+DATE_BEYOND_HORIZON = "The date is more than %(days)d days ahead; the latest date accepted today is %(latest)s."
+END_NOT_AFTER_START = "The end date must be after the start date."
+
+
+def horizon_days() -> int:
+    return max(0, settings.DATE_HORIZON_DAYS)
+
+
+def latest_effective_date() -> date:
+    """The latest effective date accepted today: INMINBAN_DATE_HORIZON_DAYS (default 365) after today."""
+    try:
+        return timezone.localdate() + timedelta(days=horizon_days())
+    except OverflowError:
+        return date.max
+
+
+def _calendar_date(field: str, value) -> date:
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise DomainError(field, DATE_REQUIRED)
+    if value < EARLIEST_DATE:
+        raise DomainError(field, DATE_BEFORE_1900)
+    return value
+
+
+def effective_date(field: str, value, *, required: bool = True) -> date | None:
+    """A date from or until which a record holds (since, until, on, starts_on …): 1900 at the earliest, and at most
+    the horizon ahead. A record dated far ahead would lock its history: every later record and every correction
+    must come after it. `None` passes when the date is optional."""
+    if value is None and not required:
+        return None
+    value = _calendar_date(field, value)
+    latest = latest_effective_date()
+    if value > latest:
+        raise DomainError(field, DATE_BEYOND_HORIZON, params={"days": horizon_days(), "latest": latest.isoformat()})
+    return value
+
+
+def past_date(field: str, value) -> date:
+    """A date on which something already happened (a birth, a registration, a death): 1900 to today."""
+    value = _calendar_date(field, value)
+    if value > timezone.localdate():
+        raise DomainError(field, DATE_IN_THE_FUTURE)
+    return value
+
+
+def effective_period(since, until, *, since_field: str = "since", until_field: str = "until") -> None:
+    """A period [since, until): both effective dates, `until` optional (open) and after `since`."""
+    effective_date(since_field, since)
+    effective_date(until_field, until, required=False)
+    if until is not None and until <= since:
+        raise DomainError(until_field, END_NOT_AFTER_START)
