@@ -328,3 +328,33 @@ def test_a_checkpoint_is_signed_on_schedule_through_the_job_mechanism(db, monkey
     )
     assert run_due(worker="test") == 1
     assert AuditCheckpoint.objects.get().size == _size()
+
+
+def _reference_root(leaves: list[bytes]) -> bytes:
+    """RFC 6962's MTH written as its definition: split at the largest power of two below n, recursively."""
+    from inminban.audit.merkle import EMPTY_ROOT, leaf_hash, node_hash
+
+    if not leaves:
+        return EMPTY_ROOT
+    if len(leaves) == 1:
+        return leaf_hash(leaves[0])
+    split = 1 << ((len(leaves) - 1).bit_length() - 1)
+    return node_hash(_reference_root(leaves[:split]), _reference_root(leaves[split:]))
+
+
+def test_roots_and_consistency_proofs_hold_for_every_pair_of_sizes_and_fail_when_tampered():
+    from inminban.audit.merkle import consistency_holds, consistency_proof
+
+    leaves = [bytes([i]) * 32 for i in range(33)]
+    for new in range(1, len(leaves) + 1):
+        new_root = _reference_root(leaves[:new])
+        assert tree_root(leaves[:new]) == new_root
+        for old in range(1, new + 1):
+            old_root = _reference_root(leaves[:old])
+            proof = consistency_proof(leaves, old, new)
+            assert consistency_holds(old, new, old_root, new_root, proof), (old, new)
+            if old == new:
+                continue
+            rewritten = [*leaves[: old - 1], b"\xff" * 32, *leaves[old:new]]
+            assert not consistency_holds(old, new, old_root, _reference_root(rewritten), proof), (old, new)
+            assert not consistency_holds(old, new, old_root, new_root, [b"\x00" * 32, *proof[1:]]), (old, new)
