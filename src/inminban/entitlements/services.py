@@ -28,8 +28,18 @@ from .models import Cycle, CycleTally, Entitlement, Program, ProgramVersion
 from .norms import DEFAULT_HEAVY_JOBS, PRESETS, heavy_jobs_validate, norms_validate
 from .rules import REF_MODELS, leaves, parse_ref, rule_clean
 
-# Households per statement: bounds memory and paces the progress bar; a killed run redoes at most one chunk.
-CHUNK_HOUSEHOLDS = int(os.environ.get("INMINBAN_CYCLE_CHUNK", 100_000))
+# Households per statement: paces the progress bar, and a killed run redoes at most one chunk. Unset, it depends on
+# the database (`default_chunk`).
+CHUNK_HOUSEHOLDS = int(os.environ.get("INMINBAN_CYCLE_CHUNK") or 0) or None
+
+
+def default_chunk() -> int:
+    """PostgreSQL: 500,000 households per statement. At national size, ranges of 100,000 ran at half the speed of one
+    statement over the whole country (index reads per range), and ranges of 500,000 matched it. SQLite: 100,000,
+    because each range holds SQLite's one write lock for as long as it runs."""
+    return 500_000 if connection.vendor == "postgresql" else 100_000
+
+
 DEFAULT_LEADER_DAYS = 5  # seed 001: leaders receive five days' worth of rations a month
 REF_OBJECTS = {"campaign": Campaign, "levy": Levy, "directive": Directive}
 PROGRAM_FIELDS = ("office", "area", "kind", "cadence", "name_ko", "name_en")
@@ -399,7 +409,7 @@ def cycle_generate(
 
     Each range of household ids is one INSERT … SELECT in its own transaction; `resume_from` skips ranges a killed
     run already committed (each range first deletes its own rows, so redoing one never duplicates)."""
-    size = chunk_households or CHUNK_HOUSEHOLDS
+    size = chunk_households or CHUNK_HOUSEHOLDS or default_chunk()
     cycle, resuming = _begin_generation(actor, cycle, resume=resume_from > 0, chunk=size)
     plan = _plan(cycle)
     ranges = chunk_ranges(cycle.snapshot["bounds"], cycle.snapshot.get("chunk", size) if resuming else size)
