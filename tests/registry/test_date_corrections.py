@@ -11,26 +11,11 @@ import pytest
 from inminban.audit.models import AuditEntry
 from inminban.common.errors import DomainError
 from inminban.registry import services
-from inminban.registry.models import DeclaredIncome, Household, Membership, Person, Residence
+from inminban.registry.models import DeclaredIncome, Membership, Person, Residence
 
 from .test_effective_dates import FAR, horizon_message, registry_state
 
 CORRECT = date(2026, 11, 1)
-
-
-@pytest.fixture
-def household(unit_a1) -> Household:
-    return Household.objects.filter(unit=unit_a1).order_by("number").first()
-
-
-@pytest.fixture
-def other_household(unit_a1) -> Household:
-    return Household.objects.filter(unit=unit_a1).order_by("number")[1]
-
-
-@pytest.fixture
-def member(household) -> Person:
-    return Membership.objects.filter(household=household, until=None).exclude(relation="head").first().person
 
 
 @pytest.fixture

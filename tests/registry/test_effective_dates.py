@@ -38,21 +38,6 @@ def unchanged(db):
 
 
 @pytest.fixture
-def household(unit_a1) -> Household:
-    return Household.objects.filter(unit=unit_a1).order_by("number").first()
-
-
-@pytest.fixture
-def other_household(unit_a1) -> Household:
-    return Household.objects.filter(unit=unit_a1).order_by("number")[1]
-
-
-@pytest.fixture
-def member(household) -> Person:
-    return Membership.objects.filter(household=household, until=None).exclude(relation="head").first().person
-
-
-@pytest.fixture
 def spare_dwelling(cast, unit_a1):
     return services.dwelling_create(actor=cast["admin"], unit=unit_a1, address="시험거리 77")
 
