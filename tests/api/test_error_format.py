@@ -63,7 +63,7 @@ def test_any_other_database_error_stays_a_500(bearer, monkeypatch):
 def test_a_page_on_a_locked_database_is_a_503_page_with_retry_after(cast, monkeypatch):
     client = Client(raise_request_exception=False)
     client.force_login(cast["leader-a1"])
-    monkeypatch.setattr("inminban.web.views.registry.unit_roster", _raise(OperationalError("database is locked")))
+    monkeypatch.setattr("inminban.registry.views.registry.unit_roster", _raise(OperationalError("database is locked")))
     response = client.get("/units/HS-A1/")
     assert response.status_code == 503
     assert response["Retry-After"] == "5"

@@ -1,14 +1,24 @@
-"""Public, read-only: what outside offices and witnesses fetch to hold the audit log to its past."""
+"""The audit log: its page for auditors and officers, and, public and read-only, what outside offices and witnesses
+fetch to hold the log to its past."""
 
 import base64
 
+from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from inminban.common.errors import DomainError
+from inminban.areas.selectors import areas_visible
+from inminban.common.errors import DomainError, NotVisible
+from inminban.web.decorators import page
 
+from . import forms
 from .models import AuditCheckpoint
-from .services import audit_consistency_proof, audit_verifier_key
+from .selectors import audit_entries_visible, can_read_audit_log
+from .services import audit_consistency_proof, audit_verifier_key, audit_verify
+
+AUDIT_PAGE_SIZE = 50
 
 TEXT = "text/plain; charset=utf-8"
 
@@ -47,3 +57,40 @@ def proof(request):
     except DomainError as error:
         return JsonResponse({"error": "invalid", "detail": error.message, "fields": error.fields}, status=400)
     return JsonResponse({"old": old, "new": new, "proof": [base64.b64encode(node).decode() for node in nodes]})
+
+
+# The page -------------------------------------------------------------------------------------------------------
+
+
+@page
+def audit_log(request):
+    actor = request.user
+    if not can_read_audit_log(actor):
+        raise NotVisible("audit log not found")
+    filter_form = forms.AuditFilterForm(request.GET)
+    filters, status = {}, 200
+    if filter_form.is_valid():
+        data = filter_form.cleaned_data
+        filters = {
+            "action": data["action"].strip(),
+            "actor_name": data["actor"].strip(),
+            "target_type": data["target_type"].strip(),
+            "target_id": data["target_id"].strip(),
+            "since": data["since"],
+            "until": data["until"],
+        }
+        if data["area"].strip():
+            filters["area"] = areas_visible(actor=actor).filter(code=data["area"].strip()).first()
+            if filters["area"] is None:
+                filter_form.add_error("area", _("There is no area with this code in your scope."))
+    if not filter_form.is_valid():
+        filters, status = {}, 400
+    try:
+        entries = audit_entries_visible(actor=actor, **filters)
+    except NotVisible:
+        filter_form.add_error("area", _("There is no area with this code in your scope."))
+        entries, status = audit_entries_visible(actor=actor), 400
+    page_obj = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    verification = audit_verify() if request.GET.get("verify") else None
+    context = {"filter_form": filter_form, "page_obj": page_obj, "verification": verification}
+    return render(request, "audit/log.html", context, status=status)

@@ -13,10 +13,4 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("units/<str:code>/", views.unit, name="unit"),
-    path("households/<int:pk>/", views.household, name="household"),
-    path("persons/<int:pk>/", views.person, name="person"),
-    path("areas/<str:code>/", views.area, name="area"),
-    path("audit/", views.audit_log, name="audit"),
-    path("my-household/", views.my_household, name="my-household"),
 ]

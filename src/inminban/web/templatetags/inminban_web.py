@@ -155,14 +155,14 @@ def nav_links(context) -> list[tuple[str, str, bool]]:
     if start is not None:
         links.append((_("Home"), start))
     if Role.RESIDENT in scope.roles:
-        links.append((_("My household"), reverse("web:my-household")))
+        links.append((_("My household"), reverse("registry:my-household")))
     if Role.LEADER in scope.roles:
         links.append((_("Today"), reverse("duties:day")))
     if scope.is_admin or Role.OFFICER in scope.roles or Role.AUDITOR in scope.roles:
         links.append((_("Duties"), reverse("duties:dashboard")))
         links.append((_("Rations and benefits"), reverse("entitlements:programs")))
     if scope.is_admin or scope.prefixes(AUDIT):
-        links.append((_("Audit log"), reverse("web:audit")))
+        links.append((_("Audit log"), reverse("audit-log")))
     seen, unique = set(), []
     for label, url in links:
         if url not in seen:

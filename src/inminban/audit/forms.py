@@ -1,0 +1,29 @@
+"""The audit log page's filter form."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from inminban.web.forms import Form, date_field
+
+
+class AuditFilterForm(Form):
+    action = forms.CharField(label=_("Action"), required=False, max_length=64)
+    actor = forms.CharField(label=_("Actor (user name)"), required=False, max_length=150)
+    target_type = forms.CharField(label=_("Target type"), required=False, max_length=64)
+    target_id = forms.CharField(label=_("Target ID"), required=False, max_length=64)
+    since = date_field(_("From"), required=False)
+    until = date_field(_("Until"), required=False)
+    area = forms.CharField(label=_("Area code"), required=False, max_length=64)
+
+    def _reasonable(self, name):
+        value = self.cleaned_data.get(name)
+        # Day boundaries are converted to UTC: years at the ends of the calendar would overflow.
+        if value is not None and not 1900 <= value.year <= 9998:
+            raise forms.ValidationError(_("Give a year between 1900 and 9998."))
+        return value
+
+    def clean_since(self):
+        return self._reasonable("since")
+
+    def clean_until(self):
+        return self._reasonable("until")
