@@ -188,7 +188,11 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ko", _("Korean"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
-TIME_ZONE = os.environ.get("INMINBAN_TIME_ZONE", "Asia/Pyongyang")
+# One date format per language, ours over Django's (formats/ko, formats/en): never month/day/year.
+FORMAT_MODULE_PATH = ["inminban.formats"]
+# Times are stored in UTC and shown, and "today" taken (timezone.localdate()), in this one zone: the pages, the
+# PDFs, the verifier and the date checks of the services all agree on what day it is.
+TIME_ZONE = os.environ.get("INMINBAN_TIME_ZONE", "").strip() or "Asia/Pyongyang"
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -249,6 +253,9 @@ DATE_HORIZON_DAYS = env_int("INMINBAN_DATE_HORIZON_DAYS", 365)
 # An offline verifier refuses to call a stamp valid from status lists older than this: a revocation since then
 # would go unseen (`inminban stamp verify`, the exported verifier page).
 STAMP_STATUS_MAX_AGE_DAYS = env_int("INMINBAN_STAMP_STATUS_MAX_AGE_DAYS", 7)
+# A leader who tapped "acknowledge" on the wrong household may take it back for this many minutes (an audited
+# correction); after that the acknowledgement stands.
+ACK_UNDO_MINUTES = env_int("INMINBAN_ACK_UNDO_MINUTES", 5)
 
 LOGGING = {
     "version": 1,

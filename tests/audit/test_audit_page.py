@@ -88,13 +88,35 @@ def test_date_range_is_inclusive_of_whole_days(client_for):
 def test_an_area_outside_the_audit_scope_is_a_field_error(client_for):
     response = client_for("auditor").get("/audit/?area=KP")
     assert response.status_code == 400
-    assert response.context["filter_form"].errors["area"] == ["There is no area with this code in your scope."]
+    assert response.context["filter_form"].errors["area"] == ["There is no area with this name or code in your scope."]
+
+
+def test_an_area_is_found_by_its_name_in_either_language(client_for):
+    b1 = Area.objects.get(code="HS-B1")
+    client = client_for("auditor")
+    by_code = client.get("/audit/?area=HS-B1").context["page_obj"].paginator.count
+    assert by_code > 0
+    for name in (b1.name_en, b1.name_en.upper(), b1.name_ko):
+        response = client.get("/audit/", {"area": name})
+        assert response.status_code == 200
+        assert response.context["page_obj"].paginator.count == by_code
+
+
+def test_the_action_filter_offers_translated_labels_not_codes(client_for):
+    html = client_for("auditor").get("/audit/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<option value="share.confirm">Share confirmed</option>' in html
+    korean = client_for("auditor")
+    korean.cookies["django_language"] = "ko"
+    html = korean.get("/audit/").content.decode()
+    assert '<option value="share.confirm">분담량 확인</option>' in html
+    response = client_for("auditor").get("/audit/?action=no.such_action")
+    assert response.status_code == 400 and "action" in response.context["filter_form"].errors
 
 
 def test_a_bad_date_is_a_field_error(client_for):
     response = client_for("auditor").get("/audit/?since=yesterday")
     assert response.status_code == 400
-    assert response.context["filter_form"].errors["since"] == ["Enter a valid date."]
+    assert response.context["filter_form"].errors["since"]
 
 
 def test_entries_show_before_and_after(client_for, cast, worker_a1):
@@ -102,9 +124,14 @@ def test_entries_show_before_and_after(client_for, cast, worker_a1):
     old_title = job.job_title
     services.occupation_update(actor=cast["officer-a"], occupation=job, job_title="새 직함")
     html = client_for("auditor").get("/audit/?action=occupation.update").content.decode()
-    assert "occupation.update" in html and "officer-a" in html
-    assert f'<span class="before" title="before">{old_title}</span>' in html
+    assert f'The job of <a href="/persons/{worker_a1.pk}/">{worker_a1.full_name}</a> was corrected.' in html
+    assert "<dt>Job title</dt>" in html
+    assert f'<span class="before">{old_title}</span>' in html
     assert '<span class="after">새 직함</span>' in html
+    assert "<dt>Workplace</dt>" not in html  # unchanged
+    # The raw entry is one click away for the auditor: the code, the user name, the stored JSON.
+    assert "<summary>Raw entry</summary>" in html and "<code>occupation.update</code>" in html
+    assert "<dd>officer-a</dd>" in html and "&quot;job_title&quot;: &quot;새 직함&quot;" in html
 
 
 def test_verify_on_demand(client_for):

@@ -51,7 +51,7 @@ def test_directive_and_campaign_to_verified_stamp(live_server, chromium, phone, 
     officer = phone
     _log_in(officer, base, "officer-a")
     officer.goto(f"{base}/directives/new/")
-    officer.get_by_label("Addressed to").select_option(label="HS-A1 · 성후동 1인민반")
+    officer.get_by_label("Addressed to").select_option(label="Songhu-dong unit 1")
     officer.get_by_label("Title (Korean)").fill("겨울철 화재 예방")
     officer.get_by_label("Title (English)").fill("Fire safety in winter")
     officer.get_by_label("Text (English)").fill("Check stoves and chimneys.")
@@ -63,7 +63,7 @@ def test_directive_and_campaign_to_verified_stamp(live_server, chromium, phone, 
 
     # … and calls a labour campaign, sets A1's quota and schedules a session for today.
     officer.goto(f"{base}/campaigns/new/")
-    officer.get_by_label("Area (all units under it may get a quota)").select_option(label="HS-A1 · 성후동 1인민반")
+    officer.get_by_label("Area (all units under it may get a quota)").select_option(label="Songhu-dong unit 1")
     officer.get_by_label("Title (English)").fill("Street cleaning")
     officer.get_by_label("Measured in").select_option("person_hours")
     assert officer.get_by_label("Allocation rule").input_value() == str(AllocationRule.objects.get(code="equal").pk)
@@ -73,11 +73,11 @@ def test_directive_and_campaign_to_verified_stamp(live_server, chromium, phone, 
     campaign = Campaign.objects.get(title_en="Street cleaning")
     officer.wait_for_url(f"{base}/campaigns/{campaign.pk}/")
     officer.get_by_text("Set a unit's quota").click()
-    officer.locator("select[name=quota-unit]").select_option(label="HS-A1 · 성후동 1인민반")
+    officer.locator("select[name=quota-unit]").select_option(label="Songhu-dong unit 1")
     officer.locator("input[name=quota-quantity]").fill("16")
     officer.get_by_role("button", name="Allocate").click()
     officer.wait_for_load_state()
-    assert "The quota of HS-A1 was allocated" in officer.content(), officer.locator(
+    assert "The quota of Songhu-dong unit 1 was allocated" in officer.content(), officer.locator(
         ".field-errors, .errors"
     ).all_inner_texts()
     assert sum(share.quantity for share in Share.objects.filter(quota__campaign=campaign)) == 16
@@ -102,8 +102,8 @@ def test_directive_and_campaign_to_verified_stamp(live_server, chromium, phone, 
     leader.wait_for_url(f"{base}/directives/{directive.pk}/?unit=HS-A1")
     assert "4 households have not acknowledged yet." in leader.content()
     leader.get_by_role("button", name="Acknowledge").first.click()
-    leader.wait_for_load_state()
-    assert "3 households have not acknowledged yet." in leader.content()
+    # The card is replaced in place (duties/door.js), without a page load: wait for the new count.
+    leader.locator("#door-summary", has_text="3 households have not acknowledged yet.").wait_for()
     ack = DirectiveAcknowledgement.objects.get(directive=directive)
     assert ack.channel == "leader"
     leader.get_by_role("button", name="Confirm and stamp").first.click()

@@ -35,23 +35,29 @@ def test_leader_records_a_new_job_on_a_phone(live_server, phone, fits_width):
         page.screenshot(path=os.path.join(screenshots, "unit-360.png"))
         page.set_viewport_size({"width": 390, "height": 844})
 
+    # Members are folded under each household: open the worker's.
+    card = page.locator("li.household", has=page.get_by_role("link", name=f"Household {worker.household.number}"))
+    card.locator("details.unit-members summary").click()
     page.get_by_role("link", name=worker.full_name, exact=True).click()
     page.wait_for_url(f"{live_server.url}/persons/{worker.pk}/")
     assert page.get_by_role("heading", level=1).inner_text() == worker.full_name
 
     jobs = page.locator("#jobs")
     jobs.get_by_text("Record a new job").click()
-    jobs.get_by_label("Workplace").fill("혜산광산")
-    jobs.get_by_label("Job title").fill("채굴공")
-    jobs.get_by_label("Since").fill(timezone.localdate().isoformat())
+    new_job = jobs.locator("form", has=page.get_by_role("button", name="Record the job"))
+    new_job.get_by_label("Workplace").fill("혜산광산")
+    new_job.get_by_label("Job title").fill("채굴공")
+    new_job.get_by_label("Since").fill(timezone.localdate().isoformat())
     jobs.get_by_role("button", name="Record the job").click()
 
     page.wait_for_load_state()
     assert page.get_by_role("status").inner_text().strip() == "The new job was recorded."
     assert "채굴공, 혜산광산" in page.locator("#jobs .history li").first.inner_text()
     entry = page.locator("#audit .entry").first
-    assert "occupation.set" in entry.inner_text()
-    assert "leader-a1" in entry.inner_text()
+    # A sentence, by the leader's name and role: no action code, no user name.
+    assert f"New job of {worker.full_name} recorded: 채굴공." in entry.locator(".sentence").inner_text()
+    assert "occupation.set" not in entry.inner_text() and "leader-a1" not in entry.inner_text()
+    assert "unit leader" in entry.locator(".actor").inner_text()
     assert "채굴공" in entry.locator(".changes").inner_text()
     assert fits_width(page)
     assert Occupation.objects.get(person=worker, until=None).job_title == "채굴공"

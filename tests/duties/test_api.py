@@ -269,7 +269,7 @@ def test_attendance_for_person_outside_unit_is_422(client_for, world, unit_a1, n
     path = f"/sessions/{world['session'].pk}/attendance"
     with nothing_written():
         body = _assert_422(call(client_for("officer-a"), "post", path, {"person": a2_person.pk}), "person")
-        assert "not a member of a household in HS-A1" in body["fields"]["person"][0]
+        assert "not a member of a household of this unit" in body["fields"]["person"][0]
         _assert_422(call(client_for("leader-a1"), "post", path, {"person": b1_person.pk}), "person")
 
 

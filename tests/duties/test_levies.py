@@ -39,9 +39,9 @@ def test_partial_deliveries_accumulate_with_receipts(levy_share, cast, today):
         ("0", "kg", "quantity", "more than zero"),
         ("-3", "kg", "quantity", "cannot be negative"),
         ("lots", "kg", "quantity", "A number is required"),
-        ("2", "m3", "measure", "counted in kg"),
-        ("2", "kpw", "measure", "counted in kg"),
-        ("2", "", "measure", "counted in kg"),
+        ("2", "m3", "measure", "counted in kilograms"),
+        ("2", "kpw", "measure", "counted in kilograms"),
+        ("2", "", "measure", "counted in kilograms"),
         ("10.5", "kg", "quantity", "Only 10 kg is still owed"),
     ],
 )

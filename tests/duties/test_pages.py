@@ -236,7 +236,7 @@ def test_delivery_form_then_printable_receipt(client_for, cast, world, today, no
             f"/shares/{share.pk}/",
             {"form": "delivery", "delivery-quantity": "2", "delivery-measure": "m3", "delivery-delivered_on": today},
         )
-        assert response.status_code == 422 and "counted in kg" in response.content.decode()
+        assert response.status_code == 422 and "counted in kilograms" in response.content.decode()
         response = client.post(
             f"/shares/{share.pk}/",
             {"form": "delivery", "delivery-quantity": "0", "delivery-measure": "kg", "delivery-delivered_on": today},

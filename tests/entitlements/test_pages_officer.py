@@ -255,7 +255,11 @@ def test_an_unknown_action_is_a_bad_request(client_for, computed):
     ("data", "field", "message"),
     [
         ({"cycle-period_start": "2026-02-10"}, "period_start", "A monthly cycle starts on the first day of a month."),
-        ({"cycle-period_start": "not a date"}, "period_start", "Enter a valid date."),
+        (
+            {"cycle-period_start": "not a date"},
+            "period_start",
+            "Write the date as year-month-day, for example 2026-12-01.",
+        ),
         ({"cycle-period_start": "2026-12-01", "cycle-reference_date": "2000-01-01"}, "reference_date", "A day within"),
     ],
 )

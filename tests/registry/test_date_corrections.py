@@ -221,7 +221,8 @@ def test_household_page_corrects_the_date_of_a_move(client_for, household, far_m
     client = client_for("leader-a1")
     assert "Correct the date of a move" in client.get(f"/households/{household.pk}/").content.decode()
     response = client.post(
-        f"/households/{household.pk}/", {"form": "move_date", "move": far_move.pk, "on": "2026-11-01"}
+        f"/households/{household.pk}/",
+        {"form": "move_date", "move": far_move.pk, "on": "2026-11-01", "reason": "날자를 잘못 썼음"},
     )
     assert response.status_code == 302
     far_move.refresh_from_db()
@@ -250,10 +251,12 @@ def test_person_page_corrects_the_start_of_the_current_job_and_income(client_for
     client = client_for("leader-a1")
     response = client.post(
         f"/persons/{newcomer.pk}/",
-        {"form": "job_correct", "workplace": "광산", "job_title": "채굴공", "since": "2026-11-01"},
+        {"form": "job_correct", "workplace": "광산", "job_title": "채굴공", "since": "2026-11-01", "reason": "날자"},
     )
     assert response.status_code == 302
-    response = client.post(f"/persons/{newcomer.pk}/", {"form": "income_correct", "since": "2026-11-01"})
+    response = client.post(
+        f"/persons/{newcomer.pk}/", {"form": "income_correct", "since": "2026-11-01", "reason": "날자"}
+    )
     assert response.status_code == 302
     job.refresh_from_db()
     income.refresh_from_db()
@@ -271,6 +274,7 @@ def test_person_page_corrects_the_dates_of_a_membership(client_for, cast, member
             "membership": membership.pk,
             "since": membership.since.isoformat(),
             "until": "2026-11-01",
+            "reason": "날자를 잘못 썼음",
         },
     )
     assert response.status_code == 302

@@ -35,7 +35,7 @@ def test_shows_details_history_and_audit_entries(client_for, worker_a1, url):
     assert worker_a1.full_name in html and worker_a1.national_id in html
     assert job.job_title in html and job.workplace in html
     assert worker_a1.household.number in html
-    actions = [entry.action for entry in response.context["audit_entries"]]
+    actions = [item.entry.action for item in response.context["history"].items]
     assert "person.register" in actions and "occupation.set" in actions
     for form in ("person", "job", "job_correct", "income", "person_move", "leave"):
         assert f'name="form" value="{form}"' in html
@@ -48,7 +48,7 @@ def test_reading_the_page_is_in_the_access_log(client_for, cast, worker_a1, url)
 
 
 def test_audit_entries_are_only_about_this_person(client_for, worker_a1, url):
-    entries = client_for("leader-a1").get(url).context["audit_entries"]
+    entries = [item.entry for item in client_for("leader-a1").get(url).context["history"].items]
     own = {("registry.person", str(worker_a1.pk))}
     own |= {("registry.occupation", str(pk)) for pk in worker_a1.occupations.values_list("pk", flat=True)}
     own |= {("registry.membership", str(pk)) for pk in worker_a1.memberships.values_list("pk", flat=True)}
@@ -66,6 +66,7 @@ def test_leader_corrects_the_details(client_for, worker_a1, url):
         "birth_date": worker_a1.birth_date.isoformat(),
         "sex": worker_a1.sex,
         "national_id": worker_a1.national_id,
+        "reason": "이름을 잘못 썼음",
     }
     client = client_for("leader-a1")
     response = client.post(url, data)
@@ -140,8 +141,8 @@ def test_leader_records_a_new_job(client_for, worker_a1, url):
     assert old.until == new.since
     assert AuditEntry.objects.count() == audit_before + 1
     response = client.get(url)
-    assert response.context["audit_entries"][0].action == "occupation.set"
-    assert response.context["audit_entries"][0].actor_name == "leader-a1"
+    assert response.context["history"].items[0].entry.action == "occupation.set"
+    assert response.context["history"].items[0].entry.actor_name == "leader-a1"
     html = response.content.decode()
     assert "채굴공" in html and "The new job was recorded." in html
 
@@ -174,7 +175,9 @@ def test_a_bad_date_is_a_field_error(client_for, worker_a1, url):
         url, {"form": "job", "workplace": "광산", "job_title": "공", "since": "어제"}
     )
     assert response.status_code == 400
-    assert response.context["forms"]["job"].errors == {"since": ["Enter a valid date."]}
+    assert response.context["forms"]["job"].errors == {
+        "since": ["Write the date as year-month-day, for example 2026-12-01."]
+    }
     assert _state(worker_a1) == before
 
 
@@ -182,7 +185,7 @@ def test_leader_corrects_the_current_job(client_for, worker_a1, url):
     job = worker_a1.occupations.get(until=None)
     old_title = job.job_title
     response = client_for("leader-a1").post(
-        url, {"form": "job_correct", "workplace": job.workplace, "job_title": "고친 직업"}
+        url, {"form": "job_correct", "workplace": job.workplace, "job_title": "고친 직업", "reason": "잘못 씀"}
     )
     assert response.status_code == 302
     job.refresh_from_db()
@@ -213,7 +216,11 @@ def test_leader_declares_an_income(client_for, worker_a1, url):
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        ({"amount": "-5"}, "amount", "The amount must be zero or more and below 10^12."),
+        (
+            {"amount": "-5"},
+            "amount",
+            "The amount must be zero or more, and less than a million million (1,000,000,000,000).",
+        ),
         ({"amount": "many"}, "amount", "Enter a number."),
         ({"currency": "WON1"}, "currency", "A three-letter currency code, such as KPW."),
         ({"since": "1850-01-01"}, "since", "The date is before 1900."),

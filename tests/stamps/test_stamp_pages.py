@@ -21,7 +21,9 @@ def test_stamp_page_shows_qr_and_claims(a1_stamp, client_for):
     html = response.content.decode()
     assert "<svg" in html and "stamp-qr" in html
     assert a1_stamp.encoded in html
-    assert a1_stamp.household.number in html and "Street cleaning" in html and "HS-A-OFFICE" in html
+    assert a1_stamp.household.number in html and "Street cleaning" in html and a1_stamp.office.name_en in html
+    # What the printed stamp says, in words: no office code, duty reference or key id on the page.
+    assert "HS-A-OFFICE" not in html and a1_stamp.duty_ref not in html and a1_stamp.signing_key.kid not in html
     assert "stamps/stamp.css" in html
     assert "stamp-revoke" not in html  # a leader has no revoke form
     assert AccessLogEntry.objects.filter(household=a1_stamp.household, actor__username="leader-a1").exists()
@@ -61,23 +63,10 @@ def test_anonymous_is_sent_to_log_in(a1_stamp, client_for):
 
 
 def test_pdf(a1_stamp, client_for):
+    # What the PDF says and how it is drawn: tests/stamps/test_stamp_pdf.py.
     response = client_for("leader-a1").get(f"/stamps/{a1_stamp.serial}.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    body = response.content
-    assert body.startswith(b"%PDF-1.4") and body.rstrip().endswith(b"%%EOF")
-    assert b"(Confirmation stamp)" in body and a1_stamp.household.number.encode() in body
-    assert body.count(b" re\n") > 100  # the QR code's modules
-    # The cross-reference table points at each object.
-    xref = int(re.search(rb"startxref\n(\d+)", body).group(1))
-    assert body[xref:].startswith(b"xref")
-    for number, offset in enumerate(re.findall(rb"(\d{10}) 00000 n", body), start=1):
-        assert body[int(offset) :].startswith(b"%d 0 obj" % number)
-
-
-def test_korean_text_in_the_pdf_uses_the_korean_font(issue, household_a1, client_for):
-    stamp = issue(household_a1, duty_title="거리 청소")
-    body = client_for("leader-a1").get(f"/stamps/{stamp.serial}.pdf").content
-    assert b"/F4" in body and b"AC70B9AC0020CCAD C18C".replace(b" ", b"") in body  # 거리 청소 in UCS-2
+    assert response.content.startswith(b"%PDF-") and response.content.rstrip().endswith(b"%%EOF")
 
 
 def test_public_trust_documents(a1_stamp, client_for):

@@ -59,3 +59,10 @@ def unit_leader(*, unit: Area, on: date | None = None):
         .first()
     )
     return assignment.user if assignment else None
+
+
+def may_open_area(*, actor, area: Area) -> bool:
+    """Whether the pages of this unit or area open for the actor (the registry's unit and area pages, a campaign's or
+    a levy's unit page): the same test as those pages' own lookup (`areas_visible`), so a page draws a link to them
+    (a breadcrumb) only where it would not answer 404. A resident sees their household, not their unit."""
+    return scope_for(actor).allows_area(VIEW, area)

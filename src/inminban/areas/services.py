@@ -160,3 +160,32 @@ def role_assign(
         after=snapshot(assignment, ("user", "role", "area", "office", "person", "since")),
     )
     return assignment
+
+
+@transaction.atomic
+def role_end(*, actor: User, assignment: RoleAssignment, until: date | None = None) -> RoleAssignment:
+    """End a role assignment on `until` (exclusive; default today). The assignment stays, dated, in the history."""
+    if assignment.role == Role.ADMIN:
+        if not scope_for(actor).is_admin:
+            raise DomainError("role", "Only an administrator can end an administrator's role.")
+    else:
+        require(actor, MANAGE_AREAS, assignment.area)
+    until = effective_date("until", until or timezone.localdate())
+    assignment = RoleAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if assignment.until is not None and assignment.until <= timezone.localdate():
+        raise DomainError("assignment", "This role has already ended.")
+    if until < assignment.since:
+        raise DomainError("until", "The end must not come before the start.")
+    before = snapshot(assignment, ("until",))
+    assignment.until = until
+    assignment.save(update_fields=["until"])
+    forget_scope(assignment.user)
+    audit_record(
+        actor=actor,
+        action="role.end",
+        target=assignment,
+        area=assignment.area,
+        before=before,
+        after=snapshot(assignment, ("user", "role", "area", "office", "person", "since", "until")),
+    )
+    return assignment

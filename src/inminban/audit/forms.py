@@ -5,15 +5,27 @@ from django.utils.translation import gettext_lazy as _
 
 from inminban.web.forms import Form, date_field
 
+from .describe import action_choices
+
+
+def _action_choices():
+    return [("", _("Any action")), *action_choices()]
+
 
 class AuditFilterForm(Form):
-    action = forms.CharField(label=_("Action"), required=False, max_length=64)
+    # Chosen by label in the UI language; the value is the stored code, so a link to ?action=share.confirm works.
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=_action_choices)
     actor = forms.CharField(label=_("Actor (user name)"), required=False, max_length=150)
     target_type = forms.CharField(label=_("Target type"), required=False, max_length=64)
     target_id = forms.CharField(label=_("Target ID"), required=False, max_length=64)
     since = date_field(_("From"), required=False)
     until = date_field(_("Until"), required=False)
-    area = forms.CharField(label=_("Area code"), required=False, max_length=64)
+    area = forms.CharField(
+        label=_("Area"),
+        required=False,
+        max_length=128,
+        help_text=_("Its name in either language, or its code."),
+    )
 
     def _reasonable(self, name):
         value = self.cleaned_data.get(name)

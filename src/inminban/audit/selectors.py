@@ -5,9 +5,10 @@ the areas they audit, an administrator sees everything. A household's own entrie
 visible to whoever may view that household, residents included: that is the point of the residents' view.
 """
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from inminban.areas.access import AUDIT, VIEW, require_household, scope_for, subtree_q
@@ -15,6 +16,7 @@ from inminban.areas.models import Area
 from inminban.common.errors import NotVisible
 
 from .models import AccessLogEntry, AuditEntry
+from .people import person_words, role_assignments_of
 
 
 def can_read_audit_log(actor) -> bool:
@@ -98,3 +100,63 @@ def access_log_for_household(*, actor, household) -> QuerySet[AccessLogEntry]:
     """Who read this household's records or one of its members' records, newest first."""
     require_household(actor, VIEW, household)
     return AccessLogEntry.objects.filter(household=household).select_related("person").order_by("-at", "-id")
+
+
+@dataclass
+class Viewer:
+    """One person (in one role) who read a household's records: how often this month and in all, when last, and
+    their latest reads (what they opened, when, through which channel)."""
+
+    who: str
+    this_month: int
+    total: int
+    last_at: datetime
+    reads: list[AccessLogEntry] = field(default_factory=list)
+
+
+@dataclass
+class AccessSummary:
+    """Who read a household's records, grouped by viewer, the most frequent this month first."""
+
+    viewers: list[Viewer]
+    month_start: date
+    this_month: int
+    total: int
+
+
+SUMMARY_READS_PER_VIEWER = 10
+
+
+def access_summary_for_household(actor, household, *, now: datetime | None = None) -> AccessSummary:
+    """The access log of one household (its members' records included) summarised by viewer, by name and role,
+    never by user name. The actor's own reads are left out: a resident's visits would bury everyone else's."""
+    require_household(actor, VIEW, household)
+    now = timezone.localtime(now or timezone.now())
+    month_start = now.date().replace(day=1)
+    reads = AccessLogEntry.objects.filter(household=household).exclude(actor_id=actor.pk)
+    in_month = Count("id", filter=Q(at__gte=_start_of(month_start)))
+    groups = list(
+        reads.values("actor_id")
+        .annotate(total=Count("id"), this_month=in_month, last_at=Max("at"))
+        .order_by("-this_month", "-last_at")
+    )
+    assignments = role_assignments_of(group["actor_id"] for group in groups)
+    viewers = {
+        group["actor_id"]: Viewer(
+            who=person_words(group["actor_id"], group["last_at"], assignments),
+            this_month=group["this_month"],
+            total=group["total"],
+            last_at=group["last_at"],
+        )
+        for group in groups
+    }
+    # The latest reads of each viewer: one query per viewer, and only a handful of viewers read one household.
+    for actor_id, viewer in viewers.items():
+        latest = reads.filter(actor_id=actor_id).select_related("person").order_by("-at", "-id")
+        viewer.reads = list(latest[:SUMMARY_READS_PER_VIEWER])
+    return AccessSummary(
+        viewers=list(viewers.values()),
+        month_start=month_start,
+        this_month=sum(viewer.this_month for viewer in viewers.values()),
+        total=sum(viewer.total for viewer in viewers.values()),
+    )

@@ -3,7 +3,7 @@ fetch to hold the log to its past."""
 
 import base64
 
-from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -14,6 +14,7 @@ from inminban.common.errors import DomainError, NotVisible
 from inminban.web.decorators import page
 
 from . import forms
+from .history import audit_history
 from .models import AuditCheckpoint
 from .selectors import audit_entries_visible, can_read_audit_log
 from .services import audit_consistency_proof, audit_verifier_key, audit_verify
@@ -62,6 +63,19 @@ def proof(request):
 # The page -------------------------------------------------------------------------------------------------------
 
 
+def _area_named(actor, text: str):
+    """The area in the actor's scope with this code, or with this name in either language; None if there is none,
+    DomainError if several share the name."""
+    areas = areas_visible(actor=actor)
+    by_code = areas.filter(code=text).first()
+    if by_code is not None:
+        return by_code
+    named = list(areas.filter(Q(name_ko=text) | Q(name_en__iexact=text))[:2])
+    if len(named) > 1:
+        raise DomainError("area", _("Several areas have this name: give the area's code."))
+    return named[0] if named else None
+
+
 @page
 def audit_log(request):
     actor = request.user
@@ -72,7 +86,7 @@ def audit_log(request):
     if filter_form.is_valid():
         data = filter_form.cleaned_data
         filters = {
-            "action": data["action"].strip(),
+            "action": data["action"],
             "actor_name": data["actor"].strip(),
             "target_type": data["target_type"].strip(),
             "target_id": data["target_id"].strip(),
@@ -80,17 +94,26 @@ def audit_log(request):
             "until": data["until"],
         }
         if data["area"].strip():
-            filters["area"] = areas_visible(actor=actor).filter(code=data["area"].strip()).first()
-            if filters["area"] is None:
-                filter_form.add_error("area", _("There is no area with this code in your scope."))
+            try:
+                filters["area"] = _area_named(actor, data["area"].strip())
+            except DomainError as error:
+                filter_form.add_error("area", error.message)
+            else:
+                if filters["area"] is None:
+                    filter_form.add_error("area", _("There is no area with this name or code in your scope."))
     if not filter_form.is_valid():
         filters, status = {}, 400
     try:
         entries = audit_entries_visible(actor=actor, **filters)
     except NotVisible:
-        filter_form.add_error("area", _("There is no area with this code in your scope."))
+        filter_form.add_error("area", _("There is no area with this name or code in your scope."))
         entries, status = audit_entries_visible(actor=actor), 400
-    page_obj = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    history = audit_history(request, entries, param="page", anchor="entries", per_page=AUDIT_PAGE_SIZE)
     verification = audit_verify() if request.GET.get("verify") else None
-    context = {"filter_form": filter_form, "page_obj": page_obj, "verification": verification}
+    context = {
+        "filter_form": filter_form,
+        "page_obj": history.page,
+        "history": history,
+        "verification": verification,
+    }
     return render(request, "audit/log.html", context, status=status)

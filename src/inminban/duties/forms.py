@@ -2,9 +2,11 @@
 onto the field it names (`apply_service`)."""
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from inminban.web.forms import Form, date_field, text_field
+from inminban.web.templatetags.inminban_web import local_name
 
 from .models import AllocationRule, ExemptionReason, Levy, Measure
 
@@ -18,6 +20,13 @@ class TimeInput(forms.TimeInput):
 
 def _choices(items, label=lambda item: str(item)):
     return [(item.pk, label(item)) for item in items]
+
+
+def _rule_label(rule: AllocationRule) -> str:
+    """The rule's name, with its method when the name does not already say it ("Equal per household", not
+    "Equal per household (Equal per household)")."""
+    name, method = str(rule.name or rule.get_method_display()), str(rule.get_method_display())
+    return name if name.casefold() == method.casefold() else f"{name} ({method})"
 
 
 def quantity_field(label, **kwargs) -> forms.CharField:
@@ -44,7 +53,7 @@ class DirectiveForm(Form):
 
     def __init__(self, *args, areas=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = _choices(areas, lambda area: f"{area.code} · {area.name_ko or area.name_en}")
+        self.fields["area"].choices = _choices(areas, local_name)
 
     def clean_attachments(self):
         items = []
@@ -73,8 +82,8 @@ class ObligationForm(Form):
 
     def __init__(self, *args, areas=(), rules=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = _choices(areas, lambda area: f"{area.code} · {area.name_ko or area.name_en}")
-        self.fields["rule"].choices = _choices(rules, lambda rule: f"{rule.name} ({rule.get_method_display()})")
+        self.fields["area"].choices = _choices(areas, local_name)
+        self.fields["rule"].choices = _choices(rules, _rule_label)
         self.fields["measure"].choices = [(m, Measure(m).label) for m in self.measures]
 
     def clean_step(self):
@@ -98,7 +107,7 @@ class QuotaForm(Form):
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = _choices(units, lambda unit: f"{unit.code} · {unit.name_ko or unit.name_en}")
+        self.fields["unit"].choices = _choices(units, local_name)
 
 
 class SessionForm(Form):
@@ -110,7 +119,7 @@ class SessionForm(Form):
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = _choices(units, lambda unit: f"{unit.code} · {unit.name_ko or unit.name_en}")
+        self.fields["unit"].choices = _choices(units, local_name)
 
 
 class DeliveryForm(Form):
@@ -153,7 +162,10 @@ class ExemptionDatesForm(Form):
     def __init__(self, *args, exemptions=(), **kwargs):
         super().__init__(*args, prefix="correct", **kwargs)
         self.fields["exemption"].choices = _choices(
-            exemptions, lambda item: f"{item.person.full_name} · {item.get_reason_display()} · {item.since:%Y-%m-%d}"
+            exemptions,
+            lambda item: " · ".join(
+                (item.person.full_name, str(item.get_reason_display()), date_format(item.since, "SHORT_DATE_FORMAT"))
+            ),
         )
 
 

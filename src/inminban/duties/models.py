@@ -14,6 +14,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from inminban.areas.models import Area, Office
+from inminban.common.measures import MEASURE_SYMBOLS, Measure  # noqa: F401  (the duties' names for them)
+from inminban.common.wording import measure_unit
 from inminban.registry.models import Household, Person
 
 QUANTITY = {"max_digits": 14, "decimal_places": 2}
@@ -26,15 +28,6 @@ def plain(value) -> str:
         return ""
     return format(Decimal(value).normalize(), "f")
 
-
-class Measure(models.TextChoices):
-    PERSON_HOURS = "person_hours", _("person-hours")
-    M3 = "m3", _("cubic metres")
-    KG = "kg", _("kilograms")
-    KPW = "kpw", _("won (KPW)")
-
-
-MEASURE_SYMBOLS = {Measure.PERSON_HOURS: "h", Measure.M3: "m³", Measure.KG: "kg", Measure.KPW: "₩"}
 
 # The smallest amount a share is counted in, unless a campaign or levy says otherwise: nobody owes 3.37 hours.
 DEFAULT_STEPS = {
@@ -280,7 +273,8 @@ class Obligation(Localized, models.Model):
 
     @property
     def measure_symbol(self) -> str:
-        return MEASURE_SYMBOLS.get(self.measure, self.measure)
+        """The unit shown after a quantity, as a word in the UI language ("person-hours" / "인시", "kg")."""
+        return measure_unit(self.measure)
 
     @property
     def is_stopped(self) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -39,8 +40,10 @@ from .models import (
     Quota,
     Session,
     Share,
+    Standing,
     Waiver,
 )
+from .rules import age_on
 
 OVERDUE_LIST_LIMIT = 200
 DAY_LOOKAHEAD = timedelta(days=7)
@@ -155,6 +158,13 @@ def units_under(*, actor, area: Area, action: str = VIEW, only: QuerySet | None 
     return restrict(units, actor, action).order_by("path")
 
 
+def is_resident_only(actor) -> bool:
+    """A resident with no other role: pages show them their own household's figures instead of the progress of
+    units they cannot see."""
+    scope = scope_for(actor)
+    return bool(scope.household_ids) and not scope.is_admin and not scope.prefixes(VIEW)
+
+
 def exemptions_visible(*, actor) -> QuerySet[DutyExemption]:
     """Restricted: only those who record things in the person's unit (leader, officers), not auditors or residents."""
     return restrict(DutyExemption.objects.select_related("person__household__unit"), actor, CHANGE)
@@ -241,6 +251,7 @@ def directive_progress(*, actor, directive: Directive) -> dict:
 class HouseholdAck:
     household: Household
     ack: DirectiveAcknowledgement | None
+    undo_until: object = None  # until when the actor may take back their own mistaken tap (a datetime), if at all
 
 
 def directive_households(*, actor, directive: Directive, unit: Area) -> list[HouseholdAck]:
@@ -255,7 +266,12 @@ def directive_households(*, actor, directive: Directive, unit: Area) -> list[Hou
         ack.household_id: ack
         for ack in DirectiveAcknowledgement.objects.filter(directive=directive, household__in=households)
     }
-    return [HouseholdAck(household, acks.get(household.pk)) for household in households.order_by("number")]
+    return [
+        HouseholdAck(
+            household, acks.get(household.pk), acknowledgement_undo_until(actor=actor, ack=acks.get(household.pk))
+        )
+        for household in households.order_by("number")
+    ]
 
 
 def active_directives(directives: QuerySet[Directive], on: date | None = None) -> QuerySet[Directive]:
@@ -277,6 +293,74 @@ def own_households_addressed(*, actor, directive: Directive) -> list[HouseholdAc
         for a in DirectiveAcknowledgement.objects.filter(directive=directive, household__in=households)
     }
     return [HouseholdAck(household, acks.get(household.pk)) for household in households]
+
+
+def acknowledgement_undo_until(*, actor, ack: DirectiveAcknowledgement | None):
+    """Until when the actor may still take back this acknowledgement (their own tap, no stamp yet), or None."""
+    if ack is None or ack.recorded_by_id != actor.pk or ack.confirmed_at is not None:
+        return None
+    until = ack.acknowledged_at + timedelta(minutes=settings.ACK_UNDO_MINUTES)
+    return until if timezone.now() <= until else None
+
+
+@dataclass
+class DutyStatus:
+    """What a household of a unit still has to do, for the unit page at a glance."""
+
+    owes: int = 0  # shares of active obligations not yet fulfilled
+    stamps_waiting: int = 0  # duties done (a share fulfilled, a directive acknowledged) without their stamp yet
+    unacknowledged: int = 0  # directives in force that ask for acknowledgement and have none from the household
+
+    @property
+    def clear(self) -> bool:
+        return not (self.owes or self.stamps_waiting or self.unacknowledged)
+
+
+def unit_duty_status(*, actor, unit: Area, household_ids=None, on: date | None = None) -> dict[int, DutyStatus]:
+    """Each current household of a unit (by id) with its duty status: three grouped queries for the whole unit.
+    `household_ids`, when the caller has already listed the unit, saves listing it again."""
+    on = on or timezone.localdate()
+    households = restrict(Household.objects.all(), actor, VIEW).filter(unit=unit, dissolved_on__isnull=True)
+    if household_ids is None:
+        household_ids = households.values_list("pk", flat=True)
+    status = {pk: DutyStatus() for pk in household_ids}
+    active = Q(quota__campaign__standing=Standing.ACTIVE, quota__campaign__starts_on__lte=on) | Q(
+        quota__levy__standing=Standing.ACTIVE, quota__levy__starts_on__lte=on
+    )
+    due = F("quantity") - F("waived")
+    shares = (
+        Share.objects.filter(active, household__in=households, quota__unit=unit, confirmed_at__isnull=True)
+        .values_list("household_id")
+        .annotate(
+            owes=Count("id", filter=Q(done__lt=due)),
+            fulfilled=Count("id", filter=Q(done__gte=due, quantity__gt=F("waived"))),
+        )
+        .order_by()
+    )
+    for household_id, owes, fulfilled in shares:
+        if household_id in status:
+            status[household_id].owes, status[household_id].stamps_waiting = owes, fulfilled
+    in_force = active_directives(
+        Directive.objects.filter(area__path__in=ancestor_paths(unit.path), requires_ack=True), on
+    ).values("pk")
+    wanted = in_force.count()
+    acks = (
+        DirectiveAcknowledgement.objects.filter(household__in=households)
+        .values_list("household_id")
+        .annotate(
+            waiting=Count("id", filter=Q(confirmed_at__isnull=True)),
+            acked=Count("id", filter=Q(directive__in=in_force)),
+        )
+        .order_by()
+    )
+    acked = {}
+    for household_id, waiting, count in acks:
+        if household_id in status:
+            status[household_id].stamps_waiting += waiting
+            acked[household_id] = count
+    for household_id, row in status.items():
+        row.unacknowledged = wanted - acked.get(household_id, 0)
+    return status
 
 
 def acknowledgements_visible(*, actor) -> QuerySet[DirectiveAcknowledgement]:
@@ -387,10 +471,27 @@ def shares_of(*, actor, obligation: Campaign | Levy, unit: Area | None = None) -
     return shares.order_by("quota__unit__path", "household__number")
 
 
+def own_shares(*, actor, obligation: Campaign | Levy) -> list[Share]:
+    """The shares of the actor's own household(s), as a resident, in a campaign or a levy."""
+    scope = scope_for(actor)
+    if not scope.household_ids:
+        return []
+    return list(
+        Share.objects.filter(
+            household_id__in=scope.household_ids,
+            **{f"quota__{key}": value for key, value in quota_filter(obligation).items()},
+        )
+        .select_related("quota__unit", "quota__campaign", "quota__levy", "household")
+        .order_by("household__number")
+    )
+
+
 def share_detail(*, actor, pk) -> Share:
     return get_one(
         shares_visible(actor=actor).prefetch_related(
-            Prefetch("deliveries", queryset=Delivery.objects.order_by("delivered_on", "id")),
+            Prefetch(
+                "deliveries", queryset=Delivery.objects.select_related("recorded_by").order_by("delivered_on", "id")
+            ),
             Prefetch("waivers", queryset=Waiver.objects.order_by("-requested_at")),
             Prefetch("attendances", queryset=Attendance.objects.select_related("session", "person")),
         ),
@@ -447,7 +548,15 @@ def waivers_to_decide(*, actor) -> QuerySet[Waiver]:
 
 
 def sessions_visible(*, actor) -> QuerySet[Session]:
-    return restrict(Session.objects.select_related("campaign", "unit"), actor, VIEW)
+    """Sessions in the actor's units; a resident also sees those of their household's unit (when and where the unit
+    works is not personal data; the attendance sheet still shows them only their own household)."""
+    sessions = Session.objects.select_related("campaign", "unit")
+    visible = restrict(sessions, actor, VIEW)
+    scope = scope_for(actor)
+    if scope.household_ids and not scope.is_admin:
+        own_units = Household.objects.filter(pk__in=scope.household_ids).values("unit_id")
+        visible = sessions.filter(Q(pk__in=visible.values("pk")) | Q(unit_id__in=own_units))
+    return visible
 
 
 def session_detail(*, actor, pk) -> Session:
@@ -459,18 +568,34 @@ class SheetRow:
     household: Household
     person: object
     attendance: Attendance | None
+    age: int | None = None
+    of_working_age: bool = True  # within the campaign rule's ages; others are recorded only with a reason
 
 
 def session_sheet(*, actor, session: Session) -> list[SheetRow]:
-    """The attendance sheet: every member of the unit's households on the session's day, with attendance."""
+    """The attendance sheet: every member of the unit's households on the session's day, with attendance, age and
+    whether the campaign's rule counts them of working age."""
     memberships = (
         restrict(Membership.objects.current_on(session.on), actor, VIEW)
         .filter(household__unit=session.unit)
         .select_related("person", "household")
         .order_by("household__number", "since", "person_id")
     )
+    rule = session.campaign.rule
     present = {a.person_id: a for a in Attendance.objects.filter(session=session)}
-    return [SheetRow(m.household, m.person, present.get(m.person_id)) for m in memberships]
+    rows = []
+    for membership in memberships:
+        age = age_on(membership.person.birth_date, session.on)
+        rows.append(
+            SheetRow(
+                membership.household,
+                membership.person,
+                present.get(membership.person_id),
+                age,
+                rule.min_age <= age <= rule.max_age,
+            )
+        )
+    return rows
 
 
 def attendances_visible(*, actor) -> QuerySet[Attendance]:
@@ -578,6 +703,71 @@ def leader_day(*, actor, unit: Area, on: date | None = None) -> dict:
     }
 
 
+NOTICES_SHOWN = timedelta(days=90)  # directives for information only, on the household's page
+TASKS_DONE_SHOWN_DAYS = 30  # a task done longer ago than its deadline plus this is a record, not a task
+
+
+@dataclass
+class Task:
+    """One thing a household is asked to do, for its task list: acknowledge a directive or fulfil a share.
+
+    `status` is "todo", "done" or "none" (nothing asked: a share of nothing, fully waived, or a duty its issuer
+    stopped); `state` says more for the hint beside it ("stamped", "waiting_stamp", "partly_done", …)."""
+
+    kind: str  # "directive" or "share"
+    status: str
+    state: str
+    due_on: date | None
+    overdue: bool
+    directive: Directive | None = None
+    ack: DirectiveAcknowledgement | None = None
+    share: Share | None = None
+
+    @property
+    def obligation(self):
+        return self.share.quota.obligation if self.share else None
+
+
+def _share_task(share: Share, today: date) -> Task:
+    obligation = share.quota.obligation
+    due_on = obligation.period_end
+    if share.stamp_serial:
+        status, state = "done", "stamped"
+    elif obligation.is_stopped:
+        status, state = "none", obligation.standing
+    elif share.due <= 0:
+        status, state = "none", "waived" if share.waived > 0 else "nothing_due"
+    elif share.fulfilled:
+        status, state = "done", "waiting_stamp"
+    elif obligation.starts_on > today:
+        status, state = "todo", "upcoming"
+    else:
+        status, state = "todo", "partly_done" if share.done > 0 else "not_started"
+    return Task("share", status, state, due_on, status == "todo" and due_on < today, share=share)
+
+
+def household_tasks(directive_rows: list[dict], shares: list[Share], today: date | None = None) -> list[Task]:
+    """What a household is asked to do, things still to do first (the nearest deadline first), then what it did
+    lately. Directives for information only are not tasks; a task done long ago is left to the records."""
+    today = today or timezone.localdate()
+    tasks = []
+    for row in directive_rows:
+        directive, ack = row["directive"], row["ack"]
+        if not directive.requires_ack:
+            continue
+        status = "done" if ack else "todo"
+        overdue = bool(not ack and directive.due_on and directive.due_on < today)
+        tasks.append(
+            Task("directive", status, "acknowledged" if ack else "to_read", directive.due_on, overdue, directive, ack)
+        )
+    tasks += [_share_task(share, today) for share in shares]
+    recent = today - timedelta(days=TASKS_DONE_SHOWN_DAYS)
+    tasks = [task for task in tasks if task.status == "todo" or task.due_on is None or task.due_on >= recent]
+    todo = sorted((t for t in tasks if t.status == "todo"), key=lambda t: (t.due_on is None, t.due_on or today))
+    rest = sorted((t for t in tasks if t.status != "todo"), key=lambda t: t.due_on or today, reverse=True)
+    return todo + rest
+
+
 def household_duties(*, actor, household: Household) -> dict:
     """A household's duties for its page: directives addressed to it, its shares with deliveries, its stamps."""
     require_household(actor, VIEW, household)
@@ -622,12 +812,19 @@ def household_duties(*, actor, household: Household) -> dict:
         if share.stamp_serial
     ]
     stamps.sort(key=lambda stamp: stamp["at"], reverse=True)
+    directive_rows = [{"directive": d, "ack": acks.get(d.pk)} for d in directives]
     return {
         "household": household,
-        "directives": [{"directive": d, "ack": acks.get(d.pk)} for d in directives],
+        "directives": directive_rows,
         "shares": shares,
         "sessions": sessions,
         "stamps": stamps,
+        "tasks": household_tasks(directive_rows, shares, today),
+        "notices": [
+            row["directive"]
+            for row in directive_rows
+            if not row["directive"].requires_ack and row["directive"].effective_on >= today - NOTICES_SHOWN
+        ],
         "can_record": scope_for(actor).allows_area(CHANGE, household.unit),
         "is_own": household.pk in scope_for(actor).household_ids,
         "today": today,
@@ -642,11 +839,22 @@ def dashboard(*, actor) -> dict:
     )[:20]
     campaigns = campaigns_visible(actor=actor).filter(ends_on__gte=today - timedelta(days=30))[:20]
     levies = levies_visible(actor=actor).filter(due_on__gte=today - timedelta(days=30))[:20]
+    # A resident sees no unit's progress, only their own household's: its acknowledgement, its share.
     return {
-        "directives": [directive_progress(actor=actor, directive=d) for d in directives],
-        "campaigns": [obligation_progress(actor=actor, obligation=c) for c in campaigns],
-        "levies": [obligation_progress(actor=actor, obligation=levy) for levy in levies],
+        "directives": [
+            directive_progress(actor=actor, directive=d) | {"own": own_households_addressed(actor=actor, directive=d)}
+            for d in directives
+        ],
+        "campaigns": [
+            obligation_progress(actor=actor, obligation=c) | {"own": own_shares(actor=actor, obligation=c)}
+            for c in campaigns
+        ],
+        "levies": [
+            obligation_progress(actor=actor, obligation=levy) | {"own": own_shares(actor=actor, obligation=levy)}
+            for levy in levies
+        ],
         "waivers_pending": waivers_to_decide(actor=actor).count(),
+        "is_resident": is_resident_only(actor),
     }
 
 

@@ -4,9 +4,10 @@ transaction. Officers (MANAGE_AREAS) issue directives, campaigns, levies and quo
 residents acknowledge directives and ask for waivers for their own household only."""
 
 from collections.abc import Iterable
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -18,8 +19,10 @@ from inminban.areas.access import CHANGE, MANAGE_AREAS, require, scope_for
 from inminban.areas.models import Area, Office
 from inminban.audit.services import audit_record
 from inminban.common.errors import DomainError
+from inminban.common.measures import measure_words
 from inminban.common.snapshots import snapshot
 from inminban.common.validators import END_NOT_AFTER_START, effective_date, effective_period, past_date
+from inminban.common.wording import amount
 from inminban.registry.models import Household, Membership, Person
 from inminban.registry.selectors import persons_visible as registry_persons_visible
 
@@ -45,9 +48,14 @@ from .models import (
     Waiver,
     plain,
 )
-from .rules import household_weight, unit_facts
+from .rules import age_on, household_weight, unit_facts
 
 STANDING_ACTIONS = {Standing.ACTIVE: "resume", Standing.SUSPENDED: "suspend", Standing.CANCELLED: "cancel"}
+STANDING_ALREADY = {
+    Standing.ACTIVE: "It is already in force.",
+    Standing.SUSPENDED: "It is already suspended.",
+    Standing.CANCELLED: "It is already cancelled.",
+}
 MAX_QUANTITY = Decimal("100000000000")  # 10^11: the columns hold 12 whole digits
 DIRECTIVE_FIELDS = ("office", "area", "title_ko", "title_en", "effective_on", "due_on", "requires_ack")
 OBLIGATION_FIELDS = ("office", "area", "title_ko", "title_en", "measure", "step", "rule", "place", "starts_on")
@@ -70,7 +78,7 @@ def _text(field: str, value, *, required: bool = True, max_length: int = 200) ->
     if required and not value:
         raise DomainError(field, "This field is required.")
     if len(value) > max_length:
-        raise DomainError(field, f"At most {max_length} characters.")
+        raise DomainError(field, "At most %(count)s characters.", params={"count": max_length})
     return value
 
 
@@ -362,12 +370,24 @@ def directive_acknowledge(*, actor: User, directive: Directive, household: House
     if not directive.requires_ack:
         raise DomainError("directive", "This directive does not ask for acknowledgement.")
     if not household.unit.path.startswith(directive.area.path) or household.dissolved_on is not None:
-        raise DomainError("household", f"This directive is not addressed to household {household.number}.")
+        raise DomainError(
+            "household",
+            "This directive is not addressed to household %(number)s.",
+            params={"number": household.number},
+        )
     if directive.effective_on > timezone.localdate():
-        raise DomainError("directive", f"The directive takes effect only on {directive.effective_on}.")
+        raise DomainError(
+            "directive",
+            "The directive takes effect only on %(day)s.",
+            params={"day": directive.effective_on.isoformat()},
+        )
     existing = DirectiveAcknowledgement.objects.filter(directive=directive, household=household).first()
     if existing is not None:
-        raise DomainError("household", f"Household {household.number} has already acknowledged this directive.")
+        raise DomainError(
+            "household",
+            "Household %(number)s has already acknowledged this directive.",
+            params={"number": household.number},
+        )
     ack = DirectiveAcknowledgement(
         directive=directive,
         household=household,
@@ -424,6 +444,54 @@ def acknowledgement_confirm(*, actor: User, acknowledgement: DirectiveAcknowledg
     return stamp
 
 
+def acknowledgement_undo_until(acknowledgement: DirectiveAcknowledgement) -> datetime:
+    """Until when a mistaken tap can be taken back (INMINBAN_ACK_UNDO_MINUTES after it)."""
+    return acknowledgement.acknowledged_at + timedelta(minutes=settings.ACK_UNDO_MINUTES)
+
+
+@transaction.atomic
+def acknowledgement_undo(*, actor: User, acknowledgement: DirectiveAcknowledgement, reason: str) -> None:
+    """Take back an acknowledgement tapped by mistake: only by whoever recorded it, only before its stamp, and only
+    within INMINBAN_ACK_UNDO_MINUTES of the tap. Audited as a correction of its own, with the reason; the household
+    can then be acknowledged again."""
+    ack = (
+        DirectiveAcknowledgement.objects.select_for_update()
+        .select_related("directive", "household__unit")
+        .filter(pk=acknowledgement.pk)
+        .first()
+    )
+    if ack is None:
+        raise DomainError("acknowledgement", "This acknowledgement was already taken back.")
+    household = ack.household
+    _require_own_or_change(actor, household, household.unit)
+    reason = _text("reason", reason)
+    if ack.recorded_by_id != actor.pk:
+        raise DomainError("acknowledgement", "Only whoever recorded an acknowledgement can take it back.")
+    if ack.confirmed_at is not None:
+        raise DomainError("acknowledgement", "A stamp was issued for this acknowledgement; it can no longer be undone.")
+    if timezone.now() > acknowledgement_undo_until(ack):
+        raise DomainError(
+            "acknowledgement",
+            "An acknowledgement can be undone only within %(minutes)d minutes of the tap.",
+            params={"minutes": settings.ACK_UNDO_MINUTES},
+        )
+    _audit(
+        actor,
+        "directive.acknowledge_undo",
+        ack,
+        area=household.unit,
+        household_id=household.pk,
+        before={
+            "directive": ack.directive_id,
+            "household": household.pk,
+            "channel": ack.channel,
+            "acknowledged_at": ack.acknowledged_at,
+        },
+        after={"reason": reason},
+    )
+    ack.delete()
+
+
 # Campaigns and levies ---------------------------------------------------------------------------------------------
 
 
@@ -446,7 +514,11 @@ def _obligation_values(
     _require_office(actor, office, area)
     title_ko, title_en = _titles(title_ko, title_en)
     if measure not in allowed_measures:
-        raise DomainError("measure", f"The measure must be one of {', '.join(str(m) for m in allowed_measures)}.")
+        raise DomainError(
+            "measure",
+            "Choose one of the measures offered: %(measures)s.",
+            params={"measures": ", ".join(measure_words(m) for m in allowed_measures)},
+        )
     if not isinstance(rule, AllocationRule):
         raise DomainError("rule", "An allocation rule is required.")
     if rule.office_id is not None and not area.path.startswith(rule.office.area.path):
@@ -578,7 +650,7 @@ def obligation_standing_set(*, actor: User, obligation: Campaign | Levy, standin
     if obligation.standing == Standing.CANCELLED:
         raise DomainError("standing", "The obligation was cancelled; a cancellation cannot be undone.")
     if standing == obligation.standing:
-        raise DomainError("standing", f"The obligation is already {standing}.")
+        raise DomainError("standing", STANDING_ALREADY[standing])
     before = snapshot(obligation, ("standing", "standing_reason"))
     obligation.standing, obligation.standing_reason = standing, reason
     obligation.standing_changed_at, obligation.standing_changed_by = timezone.now(), actor
@@ -618,12 +690,14 @@ def quota_set(*, actor: User, obligation: Campaign | Levy, unit: Area, quantity)
     if not unit.level.is_unit:
         raise DomainError("unit", f"{unit.code} is not a unit.")
     if not unit.path.startswith(obligation.area.path):
-        raise DomainError("unit", f"{unit.code} is outside the area of this {obligation.kind_label}.")
+        raise DomainError("unit", "This unit is outside the area this was issued to.")
     quantity = quantity_value("quantity", quantity, allow_zero=True)
     step = obligation.step
     if quantity % step:
         raise DomainError(
-            "quantity", f"The quota must be a whole multiple of {plain(step)} {obligation.measure_symbol}."
+            "quantity",
+            "The quota must be a whole multiple of %(step)s.",
+            params={"step": amount(step, obligation.measure)},
         )
     quota = Quota.objects.select_for_update().filter(unit=unit, **_quota_filter(obligation)).first()
     if quota is not None and _quota_started(quota):
@@ -643,10 +717,12 @@ def quota_set(*, actor: User, obligation: Campaign | Levy, unit: Area, quantity)
     try:
         allotments = allocate(steps, [(pk, w.weight) for pk, w in weighings.items()], salt=obligation.ref)
     except AllocationError:
-        why = "none has declared an income" if rule.method == AllocationRule.Method.CAPACITY else "all are exempt"
-        raise DomainError(
-            "quantity", f"No household in {unit.code} can carry a share under the rule {rule.code}: {why}."
-        ) from None
+        why = (
+            "No household of the unit can carry a share under this rule: none has declared an income."
+            if rule.method == AllocationRule.Method.CAPACITY
+            else "No household of the unit can carry a share under this rule: every member is exempt."
+        )
+        raise DomainError("quantity", why) from None
 
     before = None
     if quota is None:
@@ -708,7 +784,11 @@ def waiver_request(*, actor: User, share: Share, reason: str, quantity=None) -> 
         raise DomainError("share", "Nothing is left to waive on this share.")
     quantity = open_amount if quantity is None else quantity_value("quantity", quantity)
     if quantity > open_amount:
-        raise DomainError("quantity", f"At most {plain(open_amount)} can be waived: that is what is left to do.")
+        raise DomainError(
+            "quantity",
+            "At most %(amount)s can be waived: that is what is left to do.",
+            params={"amount": amount(open_amount, share.quota.obligation.measure)},
+        )
     reason = _text("reason", reason, max_length=300)
     if Waiver.objects.filter(share=share, status=Waiver.Status.PENDING).exists():
         raise DomainError("share", "A waiver request for this share is already waiting for a decision.")
@@ -732,7 +812,12 @@ def waiver_decide(*, actor: User, waiver: Waiver, approve: bool, note: str = "")
     share = _locked_share(waiver.share)
     require(actor, MANAGE_AREAS, share.quota.unit)
     if waiver.status != Waiver.Status.PENDING:
-        raise DomainError("waiver", f"This request was already {waiver.status}.")
+        raise DomainError(
+            "waiver",
+            "This request was already approved."
+            if waiver.status == Waiver.Status.APPROVED
+            else "This request was already rejected.",
+        )
     if not isinstance(approve, bool):
         raise DomainError("approve", "Approve or reject.")
     note = _text("note", note, required=False, max_length=300)
@@ -740,7 +825,11 @@ def waiver_decide(*, actor: User, waiver: Waiver, approve: bool, note: str = "")
         if share.confirmed_at is not None:
             raise DomainError("waiver", "The share is already confirmed.")
         if waiver.quantity > share.due - share.done:
-            raise DomainError("waiver", f"Only {plain(share.due - share.done)} is left to do on this share now.")
+            raise DomainError(
+                "waiver",
+                "Only %(amount)s is left to do on this share now.",
+                params={"amount": amount(share.due - share.done, share.quota.obligation.measure)},
+            )
         Share.objects.filter(pk=share.pk).update(waived=F("waived") + waiver.quantity)
     waiver.status = Waiver.Status.APPROVED if approve else Waiver.Status.REJECTED
     waiver.decided_by, waiver.decided_at, waiver.decision_note = actor, timezone.now(), note
@@ -767,11 +856,13 @@ def session_create(
     """Schedule a turnout of a unit for a campaign, on a day within the campaign."""
     require(actor, CHANGE, unit)
     if not Quota.objects.filter(campaign=campaign, unit=unit).exists():
-        raise DomainError("unit", f"The campaign has no quota for {unit.code}.")
+        raise DomainError("unit", "The campaign has no quota for this unit.")
     on = effective_date("on", on)
     if not campaign.starts_on <= on <= campaign.ends_on:
         raise DomainError(
-            "on", f"The session must fall within the campaign, {campaign.starts_on} to {campaign.ends_on}."
+            "on",
+            "The session must fall within the campaign, %(start)s to %(end)s.",
+            params={"start": campaign.starts_on.isoformat(), "end": campaign.ends_on.isoformat()},
         )
     if not isinstance(starts_at, time) or not isinstance(ends_at, time):
         raise DomainError("starts_at", "Start and end times are required (HH:MM).")
@@ -804,7 +895,9 @@ def attendance_record(*, actor: User, session: Session, person: Person, hours=No
     """A person worked at a session; the hours go to their household's share of the campaign."""
     require(actor, CHANGE, session.unit)
     if session.on > timezone.localdate():
-        raise DomainError("session", f"The session on {session.on} has not taken place yet.")
+        raise DomainError(
+            "session", "The session on %(day)s has not taken place yet.", params={"day": session.on.isoformat()}
+        )
     membership = (
         Membership.objects.current_on(session.on)
         .filter(person=person, household__unit=session.unit)
@@ -812,20 +905,32 @@ def attendance_record(*, actor: User, session: Session, person: Person, hours=No
         .first()
     )
     if membership is None:
-        raise DomainError("person", f"Person {person.pk} is not a member of a household in {session.unit.code}.")
+        raise DomainError(
+            "person", "%(person)s is not a member of a household of this unit.", params={"person": str(person)}
+        )
     household = membership.household
     share = (
         Share.objects.select_for_update().filter(quota__campaign_id=session.campaign_id, household=household).first()
     )
     if share is None:
-        raise DomainError("person", f"Household {household.number} has no share in this campaign.")
+        raise DomainError(
+            "person", "Household %(number)s has no share in this campaign.", params={"number": household.number}
+        )
     if share.confirmed_at is not None:
-        raise DomainError("person", f"The share of household {household.number} is already confirmed.")
+        raise DomainError(
+            "person",
+            "The share of household %(number)s is already confirmed.",
+            params={"number": household.number},
+        )
     if Attendance.objects.filter(session=session, person=person).exists():
-        raise DomainError("person", f"{person} is already recorded at this session.")
+        raise DomainError("person", "%(person)s is already recorded at this session.", params={"person": str(person)})
     hours = session.hours if hours is None else quantity_value("hours", hours)
     if hours > session.hours:
-        raise DomainError("hours", f"At most {plain(session.hours)} hours: the length of the session.")
+        raise DomainError(
+            "hours",
+            "At most %(hours)s hours: the length of the session.",
+            params={"hours": plain(session.hours)},
+        )
     attendance = Attendance(
         session=session,
         person=person,
@@ -866,13 +971,9 @@ def attendance_remove(*, actor: User, attendance: Attendance) -> None:
     attendance.delete()
 
 
-@transaction.atomic
-def session_attendance_set(*, actor: User, session: Session, person_ids: Iterable[int]) -> dict:
-    """The attendance sheet: exactly these persons were present (full session). Adds and removes as needed;
-    any bad entry rejects the whole sheet."""
-    require(actor, CHANGE, session.unit)
+def _person_ids(values: Iterable) -> set[int]:
     wanted = set()
-    for value in person_ids:
+    for value in values:
         try:
             person_id = int(value)
         except (TypeError, ValueError):
@@ -880,6 +981,64 @@ def session_attendance_set(*, actor: User, session: Session, person_ids: Iterabl
         if not 1 <= person_id < 2**63:
             raise DomainError("person", f"{value!r} is not a person id.")
         wanted.add(person_id)
+    return wanted
+
+
+@transaction.atomic
+def session_sheet_save(
+    *, actor: User, session: Session, person_ids: Iterable, overrides: dict[int, str] | None = None
+) -> dict:
+    """The attendance sheet as the leader fills it on the page. Like `session_attendance_set`, but a person newly
+    marked present who is outside the working ages of the campaign's rule is recorded only with an override that
+    gives a reason, audited as its own action ("attendance.age_override") next to the attendance."""
+    require(actor, CHANGE, session.unit)
+    wanted = _person_ids(person_ids)
+    overrides = overrides or {}
+    present = set(session.attendances.values_list("person_id", flat=True))
+    rule = session.campaign.rule
+    reasons = {}
+    newcomers = registry_persons_visible(actor=actor).filter(pk__in=wanted - present).order_by("family_name", "pk")
+    for person in newcomers:
+        age = age_on(person.birth_date, session.on)
+        if rule.min_age <= age <= rule.max_age:
+            continue
+        reason = _text("reason", overrides.get(person.pk), required=False)
+        if not reason:
+            raise DomainError(
+                "reason",
+                "%(name)s is %(age)d, outside the working ages of this campaign (%(min)d to %(max)d): give a reason "
+                "to record the attendance anyway.",
+                params={"name": person.full_name, "age": age, "min": rule.min_age, "max": rule.max_age},
+            )
+        reasons[person.pk] = (reason, age)
+    result = session_attendance_set(actor=actor, session=session, person_ids=wanted)
+    attendances = Attendance.objects.filter(session=session, person_id__in=reasons).order_by("person_id")
+    for attendance in attendances:
+        reason, age = reasons[attendance.person_id]
+        _audit(
+            actor,
+            "attendance.age_override",
+            attendance,
+            area=session.unit,
+            household_id=attendance.household_id,
+            after={
+                "session": session.pk,
+                "person": attendance.person_id,
+                "age": age,
+                "min_age": rule.min_age,
+                "max_age": rule.max_age,
+                "reason": reason,
+            },
+        )
+    return result
+
+
+@transaction.atomic
+def session_attendance_set(*, actor: User, session: Session, person_ids: Iterable[int]) -> dict:
+    """The attendance sheet: exactly these persons were present (full session). Adds and removes as needed;
+    any bad entry rejects the whole sheet."""
+    require(actor, CHANGE, session.unit)
+    wanted = _person_ids(person_ids)
     present = {attendance.person_id: attendance for attendance in session.attendances.select_related("session")}
     # Only persons the leader may see: an id from another unit answers exactly like an unknown one.
     visible = registry_persons_visible(actor=actor).filter(pk__in=wanted - set(present))
@@ -909,15 +1068,25 @@ def delivery_record(
     if obligation.measure == Measure.PERSON_HOURS:
         raise DomainError("share", "This campaign is counted in person-hours, from attendance.")
     if measure != obligation.measure:
-        raise DomainError("measure", f"This is counted in {obligation.measure}, not {measure!r}.")
+        raise DomainError(
+            "measure", "This is counted in %(measure)s.", params={"measure": measure_words(obligation.measure)}
+        )
     quantity = quantity_value("quantity", quantity)
     if share.confirmed_at is not None:
         raise DomainError("share", "This share is already confirmed.")
     if quantity > share.remaining:
-        raise DomainError("quantity", f"Only {plain(share.remaining)} {obligation.measure_symbol} is still owed.")
+        raise DomainError(
+            "quantity",
+            "Only %(amount)s is still owed.",
+            params={"amount": amount(share.remaining, obligation.measure)},
+        )
     delivered_on = past_date("delivered_on", delivered_on)
     if delivered_on < obligation.starts_on:
-        raise DomainError("delivered_on", f"The {obligation.kind_label} starts on {obligation.starts_on}.")
+        raise DomainError(
+            "delivered_on",
+            "Nothing can be delivered before the start, %(day)s.",
+            params={"day": obligation.starts_on.isoformat()},
+        )
     receiver = _text("receiver", receiver, required=False, max_length=128) or actor.get_full_name() or actor.username
     # Lock the campaign or levy so receipt numbers run 1, 2, 3 … without gaps or clashes.
     type(obligation).objects.select_for_update().filter(pk=obligation.pk).exists()
@@ -961,7 +1130,11 @@ def share_confirm(*, actor: User, share: Share):
     if share.due <= 0:
         raise DomainError("share", "Nothing is due on this share (exempt or waived); there is nothing to confirm.")
     if not share.fulfilled:
-        raise DomainError("share", f"Not fulfilled yet: {plain(share.done)} of {plain(share.due)} done.")
+        raise DomainError(
+            "share",
+            "Not fulfilled yet: %(done)s of %(due)s done.",
+            params={"done": plain(share.done), "due": plain(share.due)},
+        )
     obligation = share.quota.obligation
     stamp = _stamp_issue(
         actor=actor,

@@ -15,11 +15,12 @@ from django.views.decorators.http import require_POST
 
 from inminban.areas.access import CHANGE, MANAGE_AREAS, can, require_any, scope_for, subtree_q
 from inminban.areas.models import Area
-from inminban.areas.selectors import areas_visible
+from inminban.areas.selectors import areas_visible, may_open_area
 from inminban.common.errors import DomainError, NotVisible
 from inminban.registry import selectors as registry
 from inminban.web.decorators import page
 from inminban.web.forms import apply_service
+from inminban.web.templatetags.inminban_web import local_name
 
 from . import forms, selectors, services
 from .charts import progress_chart
@@ -59,6 +60,17 @@ def _unit_chart(chart_id: str, title: str, rows) -> str:
         rows=[(row.unit.code, row.percent, f"{row.unit.code}: {row.percent}%") for row in rows],
         description=_("Progress per unit, in per cent."),
     )
+
+
+def _obligation_crumbs(actor, obligation, unit: Area | None = None) -> list[tuple[str, str]]:
+    """Breadcrumbs (label, url) up from a share or a session: the obligation, then its unit's page only where the
+    actor may open it (a resident may not: their way back is their household's page)."""
+    kind = "campaign" if isinstance(obligation, Campaign) else "levy"
+    crumbs = [(_("My household"), reverse("registry:my-household"))] if selectors.is_resident_only(actor) else []
+    crumbs.append((obligation.title, reverse(f"duties:{kind}", args=[obligation.pk])))
+    if unit is not None and may_open_area(actor=actor, area=unit):
+        crumbs.append((local_name(unit), reverse(f"duties:{kind}-unit", args=[obligation.pk, unit.code])))
+    return crumbs
 
 
 # Leader's day and the officer's dashboard ------------------------------------------------------------------------
@@ -129,8 +141,8 @@ def directive_detail(request, pk):
     else:
         led = selectors.units_led(actor=request.user).filter(subtree_q("path", directive.area.path)).order_by("path")
         unit = led.first() if led.count() == 1 else None
+    # In household order, and it stays so after a tap: the leader walks the street, the list must not reshuffle.
     households = selectors.directive_households(actor=request.user, directive=directive, unit=unit) if unit else []
-    households.sort(key=lambda row: (row.ack is not None, row.household.number))  # who still needs a knock first
     own = selectors.own_households_addressed(actor=request.user, directive=directive)
     context = {
         "directive": directive,
@@ -138,11 +150,59 @@ def directive_detail(request, pk):
         "chart": _unit_chart("directive-progress", _("Acknowledged"), progress["units"]),
         "unit": unit,
         "households": households,
-        "missing": [row for row in households if row.ack is None],
+        "missing": sum(1 for row in households if row.ack is None),
         "own": own,
         "can_record": unit is not None and can(request.user, CHANGE, unit),
+        # A resident sees their own household's acknowledgement above, not the progress of units they cannot see.
+        "show_progress": bool(progress["units"]) or not own,
     }
     return render(request, "duties/directive_detail.html", context)
+
+
+# Door to door: each tap answers the script (duties/door.js) with the household's card alone, which it puts in place
+# of the old one; without the script it comes back to the page, at the card's anchor.
+
+
+def _from_script(request) -> bool:
+    return request.headers.get("X-Requested-With") == "fetch"
+
+
+def _door_answer(request, *, directive, household, done: bool, message: str):
+    """Answer a door-to-door tap: the household's card (for the script), or the page at the card (without it)."""
+    anchor = f"household-{household.pk}"
+    if not _from_script(request):
+        (messages.success if done else messages.error)(request, message, extra_tags=anchor)
+        page_url = f"{reverse('duties:directive', args=[directive.pk])}?unit={household.unit.code}"
+        target = request.POST.get("next") or page_url
+        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+            target = page_url
+        return redirect(target if "#" in target else f"{target}#{anchor}")  # a page with anchors of its own keeps them
+    rows = selectors.directive_households(actor=request.user, directive=directive, unit=household.unit)
+    row = next((row for row in rows if row.household.pk == household.pk), None)
+    if row is None:
+        raise Http404
+    context = {
+        "directive": directive,
+        "unit": household.unit,
+        "row": row,
+        "missing": sum(1 for other in rows if other.ack is None),
+        "can_record": can(request.user, CHANGE, household.unit),
+        "next": request.POST.get("next", ""),
+        "card_message": message,
+        "card_error": not done,
+    }
+    response = render(request, "duties/_door_answer.html", context, status=200 if done else 422)
+    response["X-Door-Card"] = "1"
+    return response
+
+
+def _try(call) -> str | None:
+    """Run a service call: None when it succeeded, else its DomainError's message in the page's language."""
+    try:
+        call()
+    except DomainError as error:
+        return error.translated()
+    return None
 
 
 @page
@@ -150,12 +210,26 @@ def directive_detail(request, pk):
 def directive_acknowledge(request, pk):
     directive = selectors.directive_detail(actor=request.user, pk=pk)
     household = selectors.get_one(registry.households_visible(actor=request.user), request.POST.get("household"))
-    _act(
-        request,
-        lambda: services.directive_acknowledge(actor=request.user, directive=directive, household=household),
-        success=_("Household %(number)s acknowledged the directive.") % {"number": household.number},
-    )
-    return _back(request, reverse("duties:directive", args=[directive.pk]))
+    success = _("Household %(number)s acknowledged the directive.") % {"number": household.number}
+    call = lambda: services.directive_acknowledge(actor=request.user, directive=directive, household=household)  # noqa: E731
+    if "next" not in request.POST:
+        # A resident acknowledging for their own household, at the top of the page: back there, with a message.
+        _act(request, call, success=success)
+        return _back(request, reverse("duties:directive", args=[directive.pk]))
+    error = _try(call)
+    return _door_answer(request, directive=directive, household=household, done=error is None, message=error or success)
+
+
+@page
+@require_POST
+def acknowledgement_undo(request, pk):
+    """Take back a mistaken tap on the door-to-door list (within INMINBAN_ACK_UNDO_MINUTES)."""
+    ack = selectors.get_one(selectors.acknowledgements_visible(actor=request.user), pk)
+    directive, household = ack.directive, ack.household
+    reason = request.POST.get("reason")
+    error = _try(lambda: services.acknowledgement_undo(actor=request.user, acknowledgement=ack, reason=reason))
+    success = _("Undone: household %(number)s has not acknowledged the directive.") % {"number": household.number}
+    return _door_answer(request, directive=directive, household=household, done=error is None, message=error or success)
 
 
 @page
@@ -167,9 +241,14 @@ def acknowledgement_confirm(request, pk):
     def call():
         stamp["stamp"] = services.acknowledgement_confirm(actor=request.user, acknowledgement=ack)
 
-    if _act(request, call, success=_("Confirmed; a stamp was issued.")):
+    error = _try(call)
+    if error is None:
+        messages.success(request, _("Confirmed; a stamp was issued."))
         return redirect(f"/stamps/{stamp['stamp'].serial}/")
-    return _back(request, reverse("duties:directive", args=[ack.directive_id]))
+    if "next" not in request.POST:
+        messages.error(request, error)
+        return _back(request, reverse("duties:directive", args=[ack.directive_id]))
+    return _door_answer(request, directive=ack.directive, household=ack.household, done=False, message=error)
 
 
 # Campaigns and levies ---------------------------------------------------------------------------------------------
@@ -240,7 +319,7 @@ def _obligation_detail(request, obligation, kind: str):
             unit = selectors.units_under(actor=user, area=obligation.area).get(pk=data.pop("unit"))
             if form is quota_form:
                 call = lambda: services.quota_set(actor=user, obligation=obligation, unit=unit, **data)  # noqa: E731
-                done = _("The quota of %(unit)s was allocated to its households.") % {"unit": unit.code}
+                done = _("The quota of %(unit)s was allocated to its households.") % {"unit": local_name(unit)}
             else:
                 call = lambda: services.session_create(actor=user, campaign=obligation, unit=unit, **data)  # noqa: E731
                 done = _("The session was scheduled.")
@@ -261,6 +340,8 @@ def _obligation_detail(request, obligation, kind: str):
         "session_form": session_form if session_units else None,
         "sessions": sessions,
         "is_campaign": isinstance(obligation, Campaign),
+        "own_shares": selectors.own_shares(actor=user, obligation=obligation),
+        "is_resident": selectors.is_resident_only(user),
     }
     return render(request, "duties/obligation_detail.html", context, status=status)
 
@@ -351,6 +432,8 @@ def share_detail(request, pk):
         "can_decide": can(user, MANAGE_AREAS, unit),
         "delivery_form": delivery_form,
         "waiver_form": waiver_form,
+        "is_own": is_own,
+        "crumbs": _obligation_crumbs(user, obligation, unit),
     }
     return render(request, "duties/share_detail.html", context, status=status)
 
@@ -412,23 +495,40 @@ def session_detail(request, pk):
     session = selectors.session_detail(actor=request.user, pk=pk)
     can_record = can(request.user, CHANGE, session.unit)
     status = 200
+    rows = selectors.session_sheet(actor=request.user, session=session)
+    checked = {str(row.person.pk) for row in rows if row.attendance}
+    reasons = {}
     if request.method == "POST":
         require_any(request.user, CHANGE)
-        persons = request.POST.getlist("person")
+        checked = set(request.POST.getlist("person"))
+        whole = request.POST.get("whole")  # "Whole household present" without the script: its members of working age
+        if whole:
+            checked |= {str(row.person.pk) for row in rows if str(row.household.pk) == whole and row.of_working_age}
+        reasons = {
+            int(key[len("reason-") :]): value
+            for key, value in request.POST.items()
+            if key.startswith("reason-") and key[len("reason-") :].isdigit() and len(key) < 30
+        }
 
         def call():
-            services.session_attendance_set(actor=request.user, session=session, person_ids=persons)
+            services.session_sheet_save(actor=request.user, session=session, person_ids=checked, overrides=reasons)
 
         if _act(request, call, success=_("The attendance sheet was saved.")):
             return redirect(request.path)
         status = 422
-    rows = selectors.session_sheet(actor=request.user, session=session)
     context = {
         "session": session,
         "rows": rows,
+        "sheet": [
+            {"row": row, "checked": str(row.person.pk) in checked, "reason": reasons.get(row.person.pk, "")}
+            for row in rows
+        ],
+        "checked_count": sum(1 for row in rows if str(row.person.pk) in checked),
+        "rule": session.campaign.rule,
         "present": sum(1 for row in rows if row.attendance),
         "can_record": can_record and session.on <= timezone.localdate(),
         "is_future": session.on > timezone.localdate(),
+        "crumbs": _obligation_crumbs(request.user, session.campaign, session.unit),
     }
     return render(request, "duties/session_detail.html", context, status=status)
 

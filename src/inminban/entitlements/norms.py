@@ -93,7 +93,7 @@ def _text(field: str, value, *, max_length: int, required: bool) -> str:
     if required and not value:
         raise DomainError(field, "This field is required.")
     if len(value) > max_length:
-        raise DomainError(field, f"At most {max_length} characters.")
+        raise DomainError(field, "At most %(count)s characters.", params={"count": max_length})
     return value
 
 

@@ -52,7 +52,7 @@ def _text(field: str, value, *, max_length: int, required: bool = False) -> str:
     if required and not value:
         raise DomainError(field, "This field is required.")
     if len(value) > max_length:
-        raise DomainError(field, f"At most {max_length} characters.")
+        raise DomainError(field, "At most %(count)s characters.", params={"count": max_length})
     return value
 
 
@@ -245,7 +245,7 @@ def cycle_period(program: Program, period_start, period_end=None) -> tuple[date,
             raise DomainError("period_end", "A period is at most a year long.")
         end = period_end
     if period_end is not None and program.cadence != Program.Cadence.ONCE and period_end != end:
-        raise DomainError("period_end", f"The cadence fixes the last day: {end:%Y-%m-%d}.")
+        raise DomainError("period_end", "The cadence fixes the last day: %(day)s.", params={"day": end.isoformat()})
     return period_start, end
 
 
@@ -263,7 +263,8 @@ def cycle_create(*, actor: User, program: Program, period_start, period_end=None
     if overlapping is not None:
         raise DomainError(
             "period_start",
-            f"The period overlaps the cycle {overlapping.period_start:%Y-%m-%d}–{overlapping.period_end:%Y-%m-%d}.",
+            "The period overlaps the cycle %(start)s–%(end)s.",
+            params={"start": overlapping.period_start.isoformat(), "end": overlapping.period_end.isoformat()},
         )
     cycle = Cycle(
         program=program,

@@ -5,6 +5,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from inminban.areas.access import CHANGE, require
 from inminban.areas.models import Area
@@ -33,8 +35,16 @@ def _text(field: str, value: str, *, required: bool = True, max_length: int = 25
     if required and not value:
         raise DomainError(field, "This field is required.")
     if len(value) > max_length:
-        raise DomainError(field, f"At most {max_length} characters.")
+        raise DomainError(field, "At most %(count)s characters.", params={"count": max_length})
     return value
+
+
+def _reason(reason: str | None) -> dict:
+    """A correction made from the pages says why (the form requires it); the reason is kept in the audit entry's
+    `after`. The API's corrections may leave it out (None)."""
+    if reason is None:
+        return {}
+    return {"reason": _text("reason", reason)}
 
 
 def _audit(actor, action, obj, household: Household | None, before=None, after=None):
@@ -128,7 +138,7 @@ def household_register(
     past_date("registered_on", registered_on)
     number = _text("number", number, max_length=32)
     if Household.objects.filter(number=number).exists():
-        raise DomainError("number", f"Household number {number!r} is already registered.")
+        raise DomainError("number", "Household number %(number)s is already registered.", params={"number": number})
     if dwelling is not None and dwelling.unit_id != unit.pk:
         raise DomainError("dwelling", "The dwelling is not in this unit.")
     household = Household(unit=unit, dwelling=dwelling, number=number, registered_on=registered_on)
@@ -139,16 +149,136 @@ def household_register(
     return household
 
 
+# A member's relation to the head, once the head changes: NEW_HEAD_RELATIONS[how the new head was related to the
+# old head][how the member was related to the old head]. Only what follows from the two relations alone is listed;
+# anything else (an in-law, a grandchild when a son becomes head: his child or his nephew?) defaults to "other
+# relative", and the head-change form lets the leader say otherwise for each member.
+_R = Membership.Relation
+NEW_HEAD_RELATIONS: dict[str, dict[str, str]] = {
+    _R.SPOUSE: {
+        _R.HEAD: _R.SPOUSE,
+        _R.CHILD: _R.CHILD,
+        _R.CHILD_IN_LAW: _R.CHILD_IN_LAW,
+        _R.GRANDCHILD: _R.GRANDCHILD,
+    },
+    _R.CHILD: {_R.HEAD: _R.PARENT, _R.SPOUSE: _R.PARENT, _R.CHILD: _R.SIBLING, _R.PARENT: _R.GRANDPARENT},
+    _R.CHILD_IN_LAW: {},
+    _R.PARENT: {_R.HEAD: _R.CHILD, _R.SPOUSE: _R.CHILD_IN_LAW, _R.CHILD: _R.GRANDCHILD, _R.SIBLING: _R.CHILD},
+    _R.SIBLING: {_R.HEAD: _R.SIBLING, _R.SIBLING: _R.SIBLING, _R.PARENT: _R.PARENT, _R.GRANDPARENT: _R.GRANDPARENT},
+    _R.GRANDCHILD: {_R.HEAD: _R.GRANDPARENT, _R.SPOUSE: _R.GRANDPARENT},
+    _R.GRANDPARENT: {_R.HEAD: _R.GRANDCHILD, _R.SPOUSE: _R.GRANDCHILD},
+}
+
+
+def relation_to_new_head(*, new_head_relation: str, member_relation: str) -> str:
+    """How a member is related to the new head, from how both were related to the old one (the default rule)."""
+    if member_relation == _R.LODGER and new_head_relation != _R.LODGER:
+        return _R.LODGER
+    return NEW_HEAD_RELATIONS.get(new_head_relation, {}).get(member_relation, _R.OTHER_RELATIVE)
+
+
+def _set_relation(membership: Membership, relation: str, on: date) -> Membership:
+    """The relation to the head is dated like the rest: the membership ends on `on` and a new one begins with the
+    new relation, so the history still says who was whose child before. Begun that very day: corrected in place."""
+    if membership.since == on:
+        membership.relation = relation
+        membership.save(update_fields=["relation"])
+        return membership
+    membership.until = on
+    membership.save(update_fields=["until"])
+    return Membership.objects.create(
+        household=membership.household, person=membership.person, relation=relation, since=on
+    )
+
+
 @transaction.atomic
-def household_set_head(*, actor: User, household: Household, person: Person) -> Household:
-    """Name the head of the household; they must be a current member."""
+def household_register_with_head(
+    *,
+    actor: User,
+    unit: Area,
+    number: str,
+    registered_on: date,
+    dwelling: Dwelling | None = None,
+    head: Person | None = None,
+    new_head: dict | None = None,
+) -> Household:
+    """Register a household together with its head: a person already on the registry, who moves in on
+    `registered_on` (leaving their household), or a new one (`new_head`: family_name, given_name, birth_date, sex,
+    national_id), who arrives that day. Each step writes its own audit entry, all in this one transaction."""
+    require(actor, CHANGE, unit)
+    if (head is None) == (new_head is None):
+        raise DomainError("head", gettext_noop("Choose a person already registered or enter a new one, not both."))
+    household = household_register(
+        actor=actor, unit=unit, number=number, registered_on=registered_on, dwelling=dwelling
+    )
+    if head is not None:
+        person_move(actor=actor, person=head, household=household, relation=_R.HEAD, on=registered_on)
+        household_set_head(actor=actor, household=household, person=head, on=registered_on)
+    else:
+        _person_register(actor=actor, household=household, relation=_R.HEAD, since=registered_on, **new_head)
+        household.refresh_from_db()
+    return household
+
+
+@transaction.atomic
+def household_set_head(
+    *,
+    actor: User,
+    household: Household,
+    person: Person,
+    on: date | None = None,
+    relations: dict[int, str] | None = None,
+) -> Household:
+    """Name the head of the household from `on` (today if not given); they must be a current member.
+
+    The members' relations to the head change with it: the new head's becomes "head"; every other current member's
+    is the one `relations` gives (person id → relation), or else the default rule (`relation_to_new_head`), so the
+    old head is no longer listed as head nor the new one as a child. Naming the current head again changes only the
+    relations given, and is recorded."""
     require(actor, CHANGE, household.unit)
-    if not Membership.objects.filter(household=household, person=person, until__isnull=True).exists():
+    on = past_date("on", on if on is not None else timezone.localdate())
+    relations = dict(relations or {})
+    current = list(
+        Membership.objects.filter(household=household, until__isnull=True).select_related("person").order_by("id")
+    )
+    by_person = {membership.person_id: membership for membership in current}
+    if person.pk not in by_person:
         raise DomainError("head", "The head must be a current member of the household.")
-    before = snapshot(household, ("head",))
+    for person_id, relation in relations.items():
+        if person_id not in by_person or person_id == person.pk:
+            raise DomainError("relations", gettext_noop("Relations can only be given for the other members."))
+        if relation not in Membership.Relation.values:
+            raise DomainError("relations", f"Unknown relation {relation!r}.")
+        if relation == _R.HEAD:
+            raise DomainError("relations", gettext_noop("Only the new head can have the relation head."))
+    new_head_relation = by_person[person.pk].relation
+    wanted = {person.pk: _R.HEAD}
+    for person_id, membership in by_person.items():
+        if person_id in relations:
+            wanted[person_id] = relations[person_id]
+        elif person_id != person.pk and new_head_relation != _R.HEAD:
+            # Relations are to the head: they change only when someone not yet listed as head becomes head.
+            wanted[person_id] = relation_to_new_head(
+                new_head_relation=new_head_relation, member_relation=membership.relation
+            )
+    changed = [m for m in current if wanted.get(m.person_id, m.relation) != m.relation]
+    for membership in changed:
+        if on < membership.since:
+            raise DomainError("on", gettext_noop("The change of head cannot come before a member joined."))
+    before = {
+        "head": household.head_id,
+        "relations": [{"person": m.person_id, "relation": m.relation} for m in changed],
+    }
+    for membership in changed:
+        _set_relation(membership, wanted[membership.person_id], on)
     household.head = person
     household.save(update_fields=["head"])
-    _audit(actor, "household.set_head", household, household, before=before, after=snapshot(household, ("head",)))
+    after = {
+        "head": person.pk,
+        "on": on,
+        "relations": [{"person": m.person_id, "relation": wanted[m.person_id]} for m in changed],
+    }
+    _audit(actor, "household.set_head", household, household, before=before, after=after)
     return household
 
 
@@ -198,7 +328,7 @@ def _check_person_fields(*, family_name, given_name, birth_date, sex, national_i
     _text("given_name", given_name, max_length=64)
     past_date("birth_date", birth_date)
     if sex not in Person.Sex.values:
-        raise DomainError("sex", "Sex must be F or M.")
+        raise DomainError("sex", "Choose female or male.")
     national_id = (national_id or "").strip() or None
     if national_id is not None:
         if len(national_id) > 32:
@@ -234,6 +364,94 @@ def person_register(
     national_id: str | None = None,
 ) -> Person:
     """Add a person to the registry as a member of `household` from `since` (a birth or an arrival)."""
+    return _person_register(
+        actor=actor,
+        household=household,
+        family_name=family_name,
+        given_name=given_name,
+        birth_date=birth_date,
+        sex=sex,
+        relation=relation,
+        since=since,
+        national_id=national_id,
+    )
+
+
+# A newborn's relation to the head, from how the parent is related to the head.
+BIRTH_RELATIONS = {
+    _R.HEAD: _R.CHILD,
+    _R.SPOUSE: _R.CHILD,
+    _R.CHILD: _R.GRANDCHILD,
+    _R.CHILD_IN_LAW: _R.GRANDCHILD,
+    _R.PARENT: _R.SIBLING,
+    _R.LODGER: _R.LODGER,
+}
+
+
+def relation_of_newborn(parent_relation: str) -> str:
+    return BIRTH_RELATIONS.get(parent_relation, _R.OTHER_RELATIVE)
+
+
+@transaction.atomic
+def person_birth(
+    *,
+    actor: User,
+    household: Household,
+    family_name: str,
+    given_name: str,
+    birth_date: date,
+    sex: str,
+    parent: Person | None = None,
+    relation: str | None = None,
+) -> Person:
+    """Register a child born into `household`: a member from the day of birth. The relation to the head is the one
+    given, or else follows from the parent's (a child of the head or spouse, a grandchild of a son's family …)."""
+    require(actor, CHANGE, household.unit)
+    parent_membership = None
+    if parent is not None:
+        parent_membership = Membership.objects.filter(household=household, person=parent, until__isnull=True).first()
+        if parent_membership is None:
+            raise DomainError("parent", gettext_noop("The parent must be a current member of the household."))
+    if relation == _R.HEAD:
+        raise DomainError("relation", gettext_noop("A newborn cannot be the head of household."))
+    if not relation:
+        if parent_membership is None:
+            raise DomainError("relation", gettext_noop("Choose the parent or the relation to the head."))
+        relation = relation_of_newborn(parent_membership.relation)
+    past_date("birth_date", birth_date)
+    if parent is not None and birth_date <= parent.birth_date:
+        raise DomainError("birth_date", gettext_noop("The child cannot be born before the parent."))
+    if birth_date < household.registered_on:
+        raise DomainError(
+            "birth_date",
+            gettext_noop("The household was registered after this day: record the person as an arrival instead."),
+        )
+    return _person_register(
+        actor=actor,
+        household=household,
+        family_name=family_name,
+        given_name=given_name,
+        birth_date=birth_date,
+        sex=sex,
+        relation=relation,
+        since=birth_date,
+        extra_after={"birth": True, "parent": parent.pk if parent is not None else None},
+    )
+
+
+def _person_register(
+    *,
+    actor: User,
+    household: Household,
+    family_name: str,
+    given_name: str,
+    birth_date: date,
+    sex: str,
+    relation: str,
+    since: date,
+    national_id: str | None = None,
+    extra_after: dict | None = None,
+) -> Person:
     require(actor, CHANGE, household.unit)
     national_id = _check_person_fields(
         family_name=family_name, given_name=given_name, birth_date=birth_date, sex=sex, national_id=national_id
@@ -262,14 +480,16 @@ def person_register(
         "person.register",
         person,
         household,
-        after=snapshot(person, PERSON_FIELDS) | {"membership": snapshot(membership, MEMBERSHIP_FIELDS)},
+        after=snapshot(person, PERSON_FIELDS)
+        | {"membership": snapshot(membership, MEMBERSHIP_FIELDS)}
+        | (extra_after or {}),
     )
     return person
 
 
 @transaction.atomic
-def person_update(*, actor: User, person: Person, **changes) -> Person:
-    """Correct a person's names, birth date, sex or national ID."""
+def person_update(*, actor: User, person: Person, reason: str | None = None, **changes) -> Person:
+    """Correct a person's names, birth date, sex or national ID, saying why (`reason`, kept in the audit entry)."""
     require(actor, CHANGE, person.household.unit)
     allowed = {"family_name", "given_name", "birth_date", "sex", "national_id"}
     unknown = set(changes) - allowed
@@ -280,13 +500,14 @@ def person_update(*, actor: User, person: Person, **changes) -> Person:
     first_since = person.memberships.order_by("since").values_list("since", flat=True).first()
     if first_since and values["birth_date"] > first_since:
         raise DomainError("birth_date", "The person was a household member before this birth date.")
+    why = _reason(reason)
     before = snapshot(person, PERSON_FIELDS)
     person.family_name = values["family_name"].strip()
     person.given_name = values["given_name"].strip()
     person.birth_date, person.sex, person.national_id = values["birth_date"], values["sex"], national_id
     person.full_clean()
     person.save()
-    after = snapshot(person, PERSON_FIELDS)
+    after = snapshot(person, PERSON_FIELDS) | why
     _audit(actor, "person.update", person, person.household, before=before, after=after)
     return person
 
@@ -325,6 +546,7 @@ def membership_update(
     since: date | None = None,
     until: date | None = None,
     end: bool = False,
+    reason: str | None = None,
 ) -> Membership:
     """Correct a membership's relation or dates (a wrongly dated one included); `end=True` with `until` closes it."""
     require(actor, CHANGE, membership.household.unit)
@@ -338,6 +560,7 @@ def membership_update(
     if new_since < membership.person.birth_date:
         raise DomainError("since", "Membership cannot begin before the person was born.")
     _check_no_overlap(membership.person, new_since, new_until, exclude_pk=membership.pk)
+    why = _reason(reason)
     membership.relation = relation or membership.relation
     membership.since, membership.until = new_since, new_until
     membership.full_clean(validate_constraints=False)
@@ -348,7 +571,7 @@ def membership_update(
         membership,
         membership.household,
         before=before,
-        after=snapshot(membership, MEMBERSHIP_FIELDS),
+        after=snapshot(membership, MEMBERSHIP_FIELDS) | why,
     )
     return membership
 
@@ -411,7 +634,9 @@ def person_leave(*, actor: User, person: Person, on: date, status: str) -> Perso
     require(actor, CHANGE, person.household.unit)
     past_date("on", on)
     if status not in (Person.Status.MOVED_AWAY, Person.Status.DECEASED):
-        raise DomainError("status", "Status must be moved_away or deceased.")
+        raise DomainError("status", "Choose whether the person moved away or died.")
+    if person.status != Person.Status.RESIDENT:
+        raise DomainError("person", gettext_noop("This person has already left the registry."))
     current = Membership.objects.filter(person=person, until__isnull=True).first()
     if current is not None and on <= current.since:
         raise DomainError("on", "This must come after the current membership began.")
@@ -429,6 +654,12 @@ def person_leave(*, actor: User, person: Person, on: date, status: str) -> Perso
         actor, f"person.{status}", person, household, before=before, after=snapshot(person, PERSON_FIELDS) | {"on": on}
     )
     return person
+
+
+def person_death(*, actor: User, person: Person, on: date) -> Person:
+    """Record a death on `on`: the membership ends that day; a head leaves the household without one until the
+    leader names the next (`household_set_head`)."""
+    return person_leave(actor=actor, person=person, on=on, status=Person.Status.DECEASED)
 
 
 # Occupations and income -----------------------------------------------------------------------------------------
@@ -483,6 +714,7 @@ def occupation_update(
     workplace: str | None = None,
     job_title: str | None = None,
     since: date | None = None,
+    reason: str | None = None,
 ) -> Occupation:
     """Correct the workplace, job title or start of a recorded job (the job before it then ends that day)."""
     person = occupation.person
@@ -498,6 +730,7 @@ def occupation_update(
             raise DomainError("since", "A job cannot begin before the person was born.")
         previous = Occupation.objects.filter(person=person, until=occupation.since).exclude(pk=occupation.pk).first()
         _correct_start(occupation, previous, since)
+    why = _reason(reason)  # after the fields' own checks, so that their errors come first
     occupation.full_clean()
     occupation.save()
     _audit(
@@ -506,7 +739,7 @@ def occupation_update(
         occupation,
         person.household,
         before=before,
-        after=snapshot(occupation, OCCUPATION_FIELDS),
+        after=snapshot(occupation, OCCUPATION_FIELDS) | why,
     )
     return occupation
 
@@ -520,7 +753,9 @@ def income_declare(*, actor: User, person: Person, amount, currency: str, period
     except (InvalidOperation, ValueError):
         raise DomainError("amount", "The amount must be a number.") from None
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
-        raise DomainError("amount", "The amount must be zero or more and below 10^12.")
+        raise DomainError(
+            "amount", "The amount must be zero or more, and less than a million million (1,000,000,000,000)."
+        )
     currency = (currency or "").strip().upper()
     if len(currency) != 3 or not currency.isalpha():
         raise DomainError("currency", "A three-letter currency code, such as KPW.")
@@ -541,7 +776,7 @@ def income_declare(*, actor: User, person: Person, amount, currency: str, period
 
 
 @transaction.atomic
-def income_update(*, actor: User, income: DeclaredIncome, since: date) -> DeclaredIncome:
+def income_update(*, actor: User, income: DeclaredIncome, since: date, reason: str | None = None) -> DeclaredIncome:
     """Correct from when a declared income holds (the declaration before it then ends that day)."""
     person = income.person
     require(actor, CHANGE, person.household.unit)
@@ -549,9 +784,10 @@ def income_update(*, actor: User, income: DeclaredIncome, since: date) -> Declar
     since = effective_date("since", since)
     previous = DeclaredIncome.objects.filter(person=person, until=income.since).exclude(pk=income.pk).first()
     _correct_start(income, previous, since)
+    why = _reason(reason)
     income.full_clean()
     income.save()
-    _audit(actor, "income.update", income, person.household, before=before, after=snapshot(income, INCOME_FIELDS))
+    _audit(actor, "income.update", income, person.household, before=before, after=snapshot(income, INCOME_FIELDS) | why)
     return income
 
 
@@ -559,7 +795,7 @@ def income_update(*, actor: User, income: DeclaredIncome, since: date) -> Declar
 
 
 @transaction.atomic
-def move_update(*, actor: User, move: Move, on: date) -> Move:
+def move_update(*, actor: User, move: Move, on: date, reason: str | None = None) -> Move:
     """Correct the date of a recorded move, e.g. one dated years ahead by mistake. What the move ended (the previous
     residence, or the person's previous membership) now ends on the new date, and what it began begins then; the
     new date must stay after the one began and before the other ends."""
@@ -581,6 +817,7 @@ def move_update(*, actor: User, move: Move, on: date) -> Move:
         raise DomainError("on", "The move must come after the residence or membership it ended began.")
     if begun is not None and begun.until is not None and on >= begun.until:
         raise DomainError("on", "The move must come before the residence or membership it began ends.")
+    why = _reason(reason)
     before = {"on": move.on}
     for period, field in ((ended, "until"), (begun, "since")):
         if period is not None:
@@ -589,5 +826,5 @@ def move_update(*, actor: User, move: Move, on: date) -> Move:
     move.on = on
     move.save(update_fields=["on"])
     for household in {move.household, move.from_household} - {None}:
-        _audit(actor, "move.update", move, household, before=before, after={"on": on})
+        _audit(actor, "move.update", move, household, before=before, after={"on": on} | why)
     return move

@@ -14,10 +14,11 @@ from django.utils.translation import ngettext
 
 from inminban.areas.access import CHANGE, can, get_visible, scope_for
 from inminban.areas.models import Area
-from inminban.areas.selectors import areas_visible, unit_leader
-from inminban.audit.selectors import access_log_for_household, household_audit_entries, person_audit_entries
+from inminban.areas.selectors import areas_visible, may_open_area, unit_leader
+from inminban.audit.history import audit_history
+from inminban.audit.selectors import access_summary_for_household, household_audit_entries, person_audit_entries
 from inminban.common.errors import DomainError, NotPermitted, NotVisible
-from inminban.duties.selectors import household_duties
+from inminban.duties.selectors import household_duties, unit_duty_status
 from inminban.web.charts import bar_chart
 from inminban.web.decorators import page
 from inminban.web.forms import apply_service
@@ -58,16 +59,59 @@ def unit(request, code):
         else:
             status = 400
     households = list(registry.unit_roster(actor=request.user, unit=unit, on=on))
+    # Today's duty status of every household, for the whole unit at once; not shown for a past date.
+    duty = (
+        unit_duty_status(actor=request.user, unit=unit, household_ids=[h.pk for h in households]) if on is None else {}
+    )
+    for household in households:
+        household.duty = duty.get(household.pk)
+    search = _unit_search(request, duty)
+    shown = [household for household in households if search["matches"](household)]
     context = {
         "unit": unit,
-        "leader": unit_leader(unit=unit),
+        "leader": _leader_name(unit),
         "households": households,
+        "shown": shown,
+        "search": search,
         "person_count": sum(len(household.members_on_date) for household in households),
         "on": on,
         "age_date": on or timezone.localdate(),
         "date_form": date_form,
     }
     return render(request, "registry/unit.html", context, status=status)
+
+
+def _leader_name(unit: Area) -> str:
+    """The unit leader as residents know them: the person's name (a username is no one's name)."""
+    leader = unit_leader(unit=unit)
+    if leader is None:
+        return ""
+    assignment = leader.role_assignments.filter(role="leader", area=unit, person__isnull=False).select_related("person")
+    person = next((a.person for a in assignment[:1]), None)
+    return person.full_name if person else (leader.get_full_name() or "")
+
+
+UNIT_FILTERS = {
+    "owes": lambda duty: duty.owes > 0,
+    "stamp": lambda duty: duty.stamps_waiting > 0,
+    "unacked": lambda duty: duty.unacknowledged > 0,
+}
+
+
+def _unit_search(request, duty: dict) -> dict:
+    """The unit page's search (a name or a household number) and duty filters, as a test on a listed household."""
+    query = (request.GET.get("q") or "").strip()[:100]
+    needle = "".join(query.split()).casefold()
+    filters = [name for name in UNIT_FILTERS if request.GET.get(name) and duty]
+
+    def matches(household) -> bool:
+        if needle:
+            names = [household.number] + [member.person.full_name for member in household.members_on_date]
+            if not any(needle in "".join(name.split()).casefold() for name in names):
+                return False
+        return all(household.duty is not None and UNIT_FILTERS[name](household.duty) for name in filters)
+
+    return {"q": query, "filters": filters, "active": bool(needle or filters), "matches": matches}
 
 
 # Household -------------------------------------------------------------------------------------------------------
@@ -98,9 +142,21 @@ def household(request, pk):
             if form.is_valid():
                 person = next(m.person for m in members if m.person_id == form.cleaned_data["head"])
                 if apply_service(
-                    form, lambda: services.household_set_head(actor=actor, household=household, person=person)
+                    form,
+                    lambda: services.household_set_head(
+                        actor=actor,
+                        household=household,
+                        person=person,
+                        on=form.cleaned_data["on"],
+                        relations=form.relations(),
+                    ),
+                    fields={"relations": None},
                 ):
-                    messages.success(request, _("The head of household was changed."))
+                    messages.success(
+                        request,
+                        _("%(name)s is now the head of household; the members' relations were updated.")
+                        % {"name": person.full_name},
+                    )
                     return redirect(reverse("registry:household", args=[household.pk]))
         elif name == "move":
             form = forms.HouseholdMoveForm(request.POST, dwellings=dwellings)
@@ -124,7 +180,10 @@ def household(request, pk):
             if form.is_valid():
                 move = next(m for m in moves if m.pk == form.cleaned_data["move"])
                 if apply_service(
-                    form, lambda: services.move_update(actor=actor, move=move, on=form.cleaned_data["on"])
+                    form,
+                    lambda: services.move_update(
+                        actor=actor, move=move, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"]
+                    ),
                 ):
                     messages.success(request, _("The date of the move was corrected."))
                     return redirect(reverse("registry:household", args=[household.pk]))
@@ -139,11 +198,13 @@ def household(request, pk):
         "residences": list(history["residences"]),
         "memberships": list(history["memberships"]),
         "moves": list(history["moves"]),
-        "audit_entries": list(household_audit_entries(actor=actor, household=household)[:HISTORY_LIMIT]),
+        "history": audit_history(request, household_audit_entries(actor=actor, household=household), anchor="audit"),
         "household_duties": household_duties(actor=actor, household=household),
         "forms": page_forms,
         "can_change": can(actor, CHANGE, household.unit),
+        "unit_link": may_open_area(actor=actor, area=household.unit),
         "today": timezone.localdate(),
+        "has_dwellings_to_move_to": bool(dwellings),
     }
     return render(request, "registry/household.html", context, status=status)
 
@@ -157,6 +218,179 @@ def _chosen_dwelling(actor, form, dwellings):
     except NotVisible:
         form.add_error("other_dwelling", _("There is no dwelling with this number that you may see."))
         return None
+
+
+def _warn_if_headless(request, household) -> None:
+    """A head who died, left or moved leaves the household without one: say so where the leader is."""
+    if household is not None:
+        household.refresh_from_db(fields=["head"])
+        if household.head_id is None:
+            messages.warning(
+                request,
+                _("Household %(number)s has no head now: name one on its page.") % {"number": household.number},
+            )
+
+
+# Registering: dwellings, households, births -----------------------------------------------------------------------
+
+
+def _unit_to_change(actor, code: str) -> Area:
+    unit = _area_by_code(actor, code, unit=True)
+    _require_change(actor, unit)
+    return unit
+
+
+# The service's field names as the new-household form calls them.
+HOUSEHOLD_NEW_FIELDS = {
+    "on": "registered_on",
+    "since": "registered_on",
+    "family_name": "head_family_name",
+    "given_name": "head_given_name",
+    "birth_date": "head_birth_date",
+    "sex": "head_sex",
+    "national_id": "head_national_id",
+    "household": "head",
+    "person": "head",
+}
+
+
+@page
+def dwelling_new(request, code):
+    actor = request.user
+    unit = _unit_to_change(actor, code)
+    form = forms.DwellingForm(request.POST if request.method == "POST" else None, initial={"kind": "apartment"})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            created = {}
+
+            def call():
+                created["dwelling"] = services.dwelling_create(actor=actor, unit=unit, **form.cleaned_data)
+
+            if apply_service(form, call):
+                messages.success(
+                    request, _("The dwelling %(address)s was registered.") % {"address": created["dwelling"]}
+                )
+                if request.GET.get("then") == "household":
+                    return redirect(reverse("registry:household-new", args=[unit.code]))
+                return redirect(reverse("registry:unit", args=[unit.code]))
+        status = 400
+    context = {
+        "unit": unit,
+        "form": form,
+        "title": _("Register a dwelling"),
+        "intro": _("A home in this unit: an apartment, a row house or a detached house."),
+        "button": _("Register the dwelling"),
+        "cancel": reverse("registry:unit", args=[unit.code]),
+    }
+    return render(request, "registry/register.html", context, status=status)
+
+
+@page
+def household_new(request, code):
+    actor = request.user
+    unit = _unit_to_change(actor, code)
+    dwellings = list(registry.dwellings_visible(actor=actor, unit=unit))
+    residents = list(
+        registry.persons_visible(actor=actor)
+        .filter(household__unit=unit, status="resident")
+        .select_related("household")
+        .order_by("family_name", "given_name", "pk")
+    )
+    form = forms.HouseholdNewForm(
+        request.POST if request.method == "POST" else None,
+        dwellings=dwellings,
+        residents=residents,
+        initial={"registered_on": timezone.localdate()},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            created = {}
+            head = next((p for p in residents if p.pk == data["head"]), None)
+            previous_household = head.household if head is not None else None
+
+            def call():
+                created["household"] = services.household_register_with_head(
+                    actor=actor,
+                    unit=unit,
+                    number=data["number"],
+                    registered_on=data["registered_on"],
+                    dwelling=next((d for d in dwellings if d.pk == data["dwelling"]), None),
+                    head=head,
+                    new_head=form.new_head(),
+                )
+
+            if apply_service(form, call, fields=HOUSEHOLD_NEW_FIELDS):
+                household = created["household"]
+                messages.success(
+                    request, _("Household %(number)s was registered with its head.") % {"number": household.number}
+                )
+                if previous_household is not None:  # the head left it: were they its head?
+                    _warn_if_headless(request, previous_household)
+                return redirect(reverse("registry:household", args=[household.pk]))
+        status = 400
+    context = {
+        "unit": unit,
+        "form": form,
+        "title": _("Register a household"),
+        "intro": _("A household formed in this unit or arrived from elsewhere, with its head."),
+        "button": _("Register the household"),
+        "cancel": reverse("registry:unit", args=[unit.code]),
+        "dwelling_link": reverse("registry:dwelling-new", args=[unit.code]) + "?then=household",
+    }
+    return render(request, "registry/register.html", context, status=status)
+
+
+@page
+def birth(request, pk):
+    actor = request.user
+    household = get_visible(actor, registry.households_visible(actor=actor), pk)
+    _require_change(actor, household.unit)
+    members = list(registry.household_members(actor=actor, household=household))
+    form = forms.BirthForm(
+        request.POST if request.method == "POST" else None,
+        members=members,
+        initial={"family_name": household.head.family_name if household.head else ""},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            created = {}
+
+            def call():
+                created["person"] = services.person_birth(
+                    actor=actor,
+                    household=household,
+                    family_name=data["family_name"],
+                    given_name=data["given_name"],
+                    birth_date=data["birth_date"],
+                    sex=data["sex"],
+                    parent=next((m.person for m in members if m.person_id == data["parent"]), None),
+                    relation=data["relation"] or None,
+                )
+
+            if apply_service(form, call, fields={"since": "birth_date"}):
+                messages.success(
+                    request,
+                    _("The birth of %(name)s was registered in household %(number)s.")
+                    % {"name": created["person"].full_name, "number": household.number},
+                )
+                return redirect(reverse("registry:household", args=[household.pk]))
+        status = 400
+    context = {
+        "unit": household.unit,
+        "household": household,
+        "form": form,
+        "title": _("Register a birth"),
+        "intro": _("A child born into household %(number)s becomes a member from the day of birth.")
+        % {"number": household.number},
+        "button": _("Register the birth"),
+        "cancel": reverse("registry:household", args=[household.pk]),
+    }
+    return render(request, "registry/register.html", context, status=status)
 
 
 # Person ----------------------------------------------------------------------------------------------------------
@@ -176,6 +410,7 @@ def _person_forms(person, current_job, current_income, memberships):
         "income": forms.IncomeForm(initial={"currency": "KPW", "since": timezone.localdate()}),
         "person_move": forms.PersonMoveForm(initial={"on": timezone.localdate()}),
         "leave": forms.PersonLeaveForm(initial={"on": timezone.localdate()}),
+        "death": forms.DeathForm(),
     }
     if current_job is not None:
         page_forms["job_correct"] = forms.OccupationUpdateForm(
@@ -202,7 +437,9 @@ def _move_person(actor, person, data):
 
 def _correct_membership(actor, memberships, data):
     membership = next(m for m in memberships if m.pk == data["membership"])
-    return services.membership_update(actor=actor, membership=membership, since=data["since"], until=data["until"])
+    return services.membership_update(
+        actor=actor, membership=membership, since=data["since"], until=data["until"], reason=data["reason"]
+    )
 
 
 def _person_post(request, person, current_job, current_income, memberships, name):
@@ -234,6 +471,11 @@ def _person_post(request, person, current_job, current_income, memberships, name
             forms.PersonLeaveForm,
             lambda data: services.person_leave(actor=actor, person=person, **data),
             _("The person's departure was recorded."),
+        ),
+        "death": (
+            forms.DeathForm,
+            lambda data: services.person_death(actor=actor, person=person, **data),
+            _("The death was recorded."),
         ),
     }
     if current_job is not None:
@@ -287,6 +529,7 @@ def person(request, pk):
             return HttpResponseBadRequest(_("Unknown form."))
         if done:
             messages.success(request, done)
+            _warn_if_headless(request, person.household)
             return redirect(reverse("registry:person", args=[person.pk]))
         page_forms[name], status = form, 400
         person = registry.person_detail(actor=actor, person_id=pk)  # the page is shown again: a read
@@ -296,9 +539,10 @@ def person(request, pk):
         "current_job": current_job,
         "incomes": incomes,
         "memberships": memberships,
-        "audit_entries": list(person_audit_entries(actor=actor, person=person)[:HISTORY_LIMIT]),
+        "history": audit_history(request, person_audit_entries(actor=actor, person=person), anchor="audit"),
         "forms": page_forms,
         "can_change": person.household is not None and can(actor, CHANGE, person.household.unit),
+        "unit_link": person.household is not None and may_open_area(actor=actor, area=person.household.unit),
         "today": timezone.localdate(),
     }
     return render(request, "registry/person.html", context, status=status)
@@ -371,13 +615,19 @@ def my_household(request):
     if not household_ids:
         raise NotVisible("no household")
     household = registry.household_detail(actor=actor, household_id=household_ids[0])
+    duties = household_duties(actor=actor, household=household)
     context = {
         "household": household,
         "members": list(registry.household_members(actor=actor, household=household)),
-        # The resident's own visits would bury everyone else's: they are left out.
-        "reads": list(access_log_for_household(actor=actor, household=household).exclude(actor=actor)[:HISTORY_LIMIT]),
-        "changes": list(household_audit_entries(actor=actor, household=household)[:HISTORY_LIMIT]),
-        "household_duties": household_duties(actor=actor, household=household),
+        # What the household must do comes first: its tasks, those still to do counted apart.
+        "tasks": duties["tasks"],
+        "todo_count": sum(1 for task in duties["tasks"] if task.status == "todo"),
+        "notices": duties["notices"],
+        # Who read the records, by person and role (the resident's own visits left out), the details expandable.
+        "access_summary": access_summary_for_household(actor=actor, household=household),
+        "history": audit_history(request, household_audit_entries(actor=actor, household=household), anchor="changes"),
+        "sessions": duties["sessions"],
+        "stamps": duties["stamps"],
         "today": timezone.localdate(),
     }
     return render(request, "registry/my_household.html", context)

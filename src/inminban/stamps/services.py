@@ -169,7 +169,7 @@ def _text(field: str, value, *, max_length: int, required: bool = True) -> str:
     if required and not value:
         raise DomainError(field, "This field is required.")
     if len(value) > max_length:
-        raise DomainError(field, f"At most {max_length} characters.")
+        raise DomainError(field, "At most %(count)s characters.", params={"count": max_length})
     return value
 
 
@@ -342,7 +342,11 @@ def stamp_revoke(*, actor: User, stamp: Stamp, reason: str) -> Stamp:
     reason = _text("reason", reason, max_length=255)
     stamp = Stamp.objects.select_for_update().get(pk=stamp.pk)
     if stamp.revoked_at is not None:
-        raise DomainError("stamp", f"The stamp was already revoked on {stamp.revoked_at:%Y-%m-%d}.")
+        raise DomainError(
+            "stamp",
+            "The stamp was already revoked on %(day)s.",
+            params={"day": timezone.localdate(stamp.revoked_at).isoformat()},
+        )
     key = SigningKey.objects.select_for_update().get(pk=stamp.signing_key_id)
     key.status_version += 1
     key.save(update_fields=["status_version"])

@@ -3,21 +3,26 @@
 Thin: reads go through selectors and documents, the one write (revoke) through services."""
 
 import segno
+from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from inminban.areas.access import MANAGE_AREAS, can
 from inminban.common.errors import DomainError
+from inminban.common.measures import Measure, measure_words
 from inminban.web.decorators import page
+from inminban.web.forms import apply_service
 
-from . import documents, pdf, selectors, services
+from . import documents, pdf, qr, selectors, services
+from . import forms as stamp_forms
 from .codec import PREFIX, PREFIX_COMPRESSED
 from .models import Stamp
 from .verify import CLOCK_SKEW, REASONS
@@ -30,33 +35,6 @@ def _name(obj) -> str:
     if get_language() == "ko":
         return korean or english
     return english or korean
-
-
-def stamp_fields(stamp: Stamp) -> list[tuple[str, str]]:
-    """The human-readable claims, in the order a clerk reads them."""
-    local = timezone.localtime
-    fields = [
-        (_("Household"), stamp.household.number),
-    ]
-    if stamp.person_id:
-        fields.append((_("Person"), f"{stamp.person.full_name} (no. {stamp.person_id})"))
-    fields += [
-        (_("Duty"), f"{stamp.get_duty_kind_display()}: {stamp.duty_title}"),
-        (_("Duty reference"), stamp.duty_ref),
-        (_("Quantity"), f"{stamp.quantity_text} {stamp.measure}".strip()),
-        (
-            _("Period"),
-            date_format(stamp.period_start, "Y-m-d")
-            + ("" if stamp.period_end == stamp.period_start else " – " + date_format(stamp.period_end, "Y-m-d")),
-        ),
-        (_("Unit"), f"{_name(stamp.unit)} ({stamp.unit.code})"),
-        (_("Issuing office"), f"{_name(stamp.office)} ({stamp.office.code})"),
-        (_("Issued"), date_format(local(stamp.issued_at), "Y-m-d H:i")),
-        (_("Valid until"), date_format(local(stamp.expires_at), "Y-m-d H:i") if stamp.expires_at else _("no end")),
-        (_("Serial"), str(stamp.serial)),
-        (_("Signing key"), stamp.signing_key.kid),
-    ]
-    return fields
 
 
 def _qr(stamp: Stamp):
@@ -75,7 +53,7 @@ def stamp_page(request, serial):
         {
             "stamp": stamp,
             "stamp_text": services.stamp_encoded(stamp),
-            "fields": stamp_fields(stamp),
+            "fields": pdf.stamp_fields(stamp),  # the page says what the printed stamp says
             "qr_svg": qr.svg_inline(scale=1, border=4, omitsize=True, title=_("Stamp QR code")),
             "qr_version": qr.version,
             "can_revoke": not stamp.is_revoked and can(request.user, MANAGE_AREAS, stamp.unit),
@@ -87,44 +65,12 @@ def stamp_page(request, serial):
 @require_GET
 def stamp_pdf(request, serial):
     stamp = selectors.stamp_detail(actor=request.user, serial=serial)
-    page = pdf.Page()
-    left, top = 56, pdf.A4[1] - 64
-    page.text(left, top, _("Confirmation stamp"), size=22, bold=True)
-    page.text(left, top - 26, _name(stamp.office), size=13)
-    y = top - 64
-    if stamp.is_revoked:
-        page.text(
-            left,
-            y,
-            _("REVOKED") + f" {timezone.localtime(stamp.revoked_at):%Y-%m-%d}",
-            size=16,
-            bold=True,
-            color=(0.7, 0.1, 0.1),
-        )
-        page.text(left, y - 18, stamp.revoked_reason, size=10, color=(0.7, 0.1, 0.1))
-        y -= 44
-    for label, value in stamp_fields(stamp):
-        page.text(left, y, label, size=9, color=(0.35, 0.35, 0.4))
-        page.text(left + 120, y, value, size=11, mono=label in (_("Serial"), _("Signing key")))
-        y -= 18
-    rows = list(_qr(stamp).matrix_iter(scale=1, border=4))
-    module = min(3.2, 260 / len(rows))
-    size = module * len(rows)
-    qr_top = y - 12
-    page.modules(rows, (pdf.A4[0] - size) / 2, qr_top, module)
-    y = qr_top - size - 18
-    page.text(left, y, _("Stamp text (what the QR code holds):"), size=8, color=(0.35, 0.35, 0.4))
-    for line in pdf.wrap(services.stamp_encoded(stamp), 96):
-        y -= 9
-        page.text(left, y, line, size=7, mono=True)
-    page.text(
-        left,
-        40,
-        _("Verify offline with the trust list: the /verify/ page or `inminban stamp verify`."),
-        size=8,
-        color=(0.35, 0.35, 0.4),
+    body = pdf.stamp_document(
+        stamp=stamp,
+        encoded=services.stamp_encoded(stamp),
+        qr=_qr(stamp),
+        verify_url=request.build_absolute_uri(reverse("stamps:verify")),
     )
-    body = page.render(title=f"{_('Confirmation stamp')} {stamp.serial}")
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="stamp-{stamp.serial}.pdf"'
     return response
@@ -181,15 +127,76 @@ def verifier_context() -> dict:
         "noEnd": _("no end"),
         "serial": _("Serial"),
         "key": _("Signing key"),
+        "noCodeTitle": _("The QR code could not be read"),
+        "noCode": _("No QR code was found in the photo. Hold the camera closer and keep the code flat."),
     }
-    return {"bundle": bundle}
+    bundle["kinds"] = {"labour": _("Labour"), "levy": _("Levy"), "directive": _("Directive")}
+    bundle["measures"] = {measure.value: measure_words(measure.value) for measure in Measure}
+    # Times as the stamp page shows them: the configured time zone, the page's language.
+    bundle["time_zone"] = settings.TIME_ZONE
+    bundle["language"] = get_language() or settings.LANGUAGE_CODE
+    return {"bundle": bundle, "built_at": timezone.localtime()}
 
 
 @require_GET
 def verify_page(request):
-    return render(request, "stamps/verify.html", verifier_context())
+    return render(request, "stamps/verify.html", {**verifier_context(), "decode_url": reverse("stamps:decode-qr")})
+
+
+@require_POST
+def verify_decode_qr(request):
+    """The text of the QR code in an uploaded photo (for browsers that cannot read one themselves). Public like the
+    verifier page; the photo is decoded and dropped, nothing is written."""
+    try:
+        text = qr.qr_decode(request.FILES.get("image"))
+    except DomainError as error:
+        return JsonResponse({"error": error.translated(), "field": error.field}, status=400)
+    return JsonResponse({"text": text})
 
 
 def standalone_verifier_html() -> str:
     """The verifier page as one self-contained file, with today's trust documents embedded."""
     return render_to_string("stamps/verify.html", {**verifier_context(), "standalone": True})
+
+
+STAMPS_PAGE_SIZE = 25
+
+
+@page
+def stamp_list(request):
+    """The stamps the user may see, filtered and paginated, each linking to its page; officers revoke from here
+    (a reason required), through the same service as the stamp page."""
+    actor = request.user
+    filter_form = stamp_forms.StampFilterForm(request.GET, actor=actor)
+    status, revoke_form = 200, None
+    if request.method == "POST":
+        revoke_form = stamp_forms.StampRevokeForm(request.POST)
+        if revoke_form.is_valid():
+            stamp = selectors.stamp_detail(actor=actor, serial=revoke_form.cleaned_data["serial"])
+            if apply_service(
+                revoke_form,
+                lambda: services.stamp_revoke(actor=actor, stamp=stamp, reason=revoke_form.cleaned_data["reason"]),
+            ):
+                messages.success(request, _("The stamp was revoked."))
+                return redirect(request.get_full_path())
+        status = 400
+    if filter_form.is_bound and filter_form.data and not filter_form.is_valid():
+        status = 400
+    stamps = selectors.stamps_listed(actor=actor, **filter_form.filters())
+    page_obj = Paginator(stamps, STAMPS_PAGE_SIZE).get_page(request.GET.get("page"))
+    failed = str(revoke_form["serial"].value()) if revoke_form is not None else None
+    rows = []
+    for stamp in page_obj.object_list:
+        form = None
+        if not stamp.is_revoked and can(actor, MANAGE_AREAS, stamp.unit):
+            bound = failed == str(stamp.serial)
+            form = revoke_form if bound else stamp_forms.StampRevokeForm(initial={"serial": stamp.serial})
+        rows.append({"stamp": stamp, "revoke_form": form, "open": failed == str(stamp.serial)})
+    context = {
+        "filter_form": filter_form,
+        "page_obj": page_obj,
+        "rows": rows,
+        "filtered": any(filter_form.data.get(name) for name in filter_form.fields),
+        "now": timezone.now(),
+    }
+    return render(request, "stamps/stamp_list.html", context, status=status)

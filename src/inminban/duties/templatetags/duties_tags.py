@@ -2,7 +2,9 @@
 
 from django import template
 
-from ..models import MEASURE_SYMBOLS, plain
+from inminban.common.wording import measure_unit
+
+from ..models import plain
 
 register = template.Library()
 
@@ -15,5 +17,5 @@ def qty(value) -> str:
 
 @register.filter
 def symbol(measure: str) -> str:
-    """The short unit of a measure: h, m³, kg, ₩."""
-    return MEASURE_SYMBOLS.get(measure, measure)
+    """The unit of a measure in the UI language: person-hours / 인시, m³, kg, won / 원; never the stored code."""
+    return measure_unit(measure)

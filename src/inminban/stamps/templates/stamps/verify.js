@@ -294,8 +294,22 @@
     var h = toHex(bytes);
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
-  function day(epochDays) { return new Date(epochDays * 86400000).toISOString().slice(0, 10); }
-  function when(ms) { return new Date(ms).toISOString().slice(0, 16).replace("T", " ") + " UTC"; }
+  // Dates as the site writes them (Korean 2026년 12월 1일, English 1 Dec 2026), times in the office's time zone
+  // (embedded with the trust list), so the verifier and the stamp page agree. ISO and UTC where Intl cannot.
+  var LOCALE = (DATA.language || "en").indexOf("ko") === 0 ? "ko-KR" : "en-GB";
+  function formatted(ms, options, fallback) {
+    try { return new Intl.DateTimeFormat(LOCALE, options).format(new Date(ms)); } catch (e) { return fallback; }
+  }
+  function day(epochDays) {
+    var ms = epochDays * 86400000;
+    return formatted(ms, { year: "numeric", month: LOCALE === "ko-KR" ? "long" : "short", day: "numeric", timeZone: "UTC" },
+                     new Date(ms).toISOString().slice(0, 10));
+  }
+  function when(ms) {
+    return formatted(ms, { year: "numeric", month: LOCALE === "ko-KR" ? "long" : "short", day: "numeric",
+                           hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: DATA.time_zone || "UTC" },
+                     new Date(ms).toISOString().slice(0, 16).replace("T", " ") + " UTC");
+  }
   function decodeClaims(payload) {
     var values = cborDecode(payload), i, spec, v;
     if (!(values instanceof Map)) throw new Error("the claims are not a CBOR map");
@@ -395,41 +409,50 @@
 
   // The page ------------------------------------------------------------------------------------------------------
 
-  var LABELS = DATA.labels;
+  var LABELS = DATA.labels, KINDS = DATA.kinds || {}, MEASURES = DATA.measures || {};
   function show(result) {
     var box = document.getElementById("result");
     box.hidden = false;
     box.className = result.ok ? "ok" : "bad";
     box.setAttribute("data-reason", result.reason);
     document.getElementById("result-title").textContent = result.ok ? LABELS.valid : LABELS.invalid;
-    document.getElementById("result-message").textContent = (MESSAGES[result.reason] + " " + result.detail).trim();
+    document.getElementById("result-message").textContent = MESSAGES[result.reason];
     document.getElementById("result-reason").textContent = result.reason;
-    var list = document.getElementById("result-claims");
+    document.getElementById("result-detail").textContent = result.detail;
+    var list = document.getElementById("result-claims"), technical = document.getElementById("result-technical");
     list.textContent = "";
+    technical.textContent = "";
     var c = result.found.claims, k = result.found.key;
     if (!c) return;
     var rows = [
       [LABELS.household, c.household],
       [LABELS.person, c.person === null ? null : String(c.person)],
-      [LABELS.duty, c.dutyKind + ": " + c.dutyTitle],
-      [LABELS.dutyRef, c.dutyRef],
-      [LABELS.quantity, (c.quantity + " " + c.measure).trim()],
+      [LABELS.duty, (KINDS[c.dutyKind] || c.dutyKind) + ": " + c.dutyTitle],
+      [LABELS.quantity, (c.quantity + " " + (MEASURES[c.measure] || c.measure)).trim()],
       [LABELS.period, c.periodStart === c.periodEnd ? c.periodStart : c.periodStart + " – " + c.periodEnd],
-      [LABELS.unit, c.unit],
-      [LABELS.office, k ? k.officeName + " (" + k.office + ")" : null],
+      [LABELS.office, k ? k.officeName : null],
       [LABELS.issued, when(c.issuedAt)],
       [LABELS.expires, c.expiresAt === null ? LABELS.noEnd : when(c.expiresAt)],
+    ];
+    var details = [
+      [LABELS.dutyRef, c.dutyRef],
+      [LABELS.unit, c.unit],
+      [LABELS.office, k ? k.office : null],
       [LABELS.serial, c.serial],
       [LABELS.key, k ? k.kid : null],
     ];
-    rows.forEach(function (row) {
-      if (row[1] === null) return;
-      var dt = document.createElement("dt"), dd = document.createElement("dd");
-      dt.textContent = row[0];
-      dd.textContent = row[1];
-      list.appendChild(dt);
-      list.appendChild(dd);
-    });
+    function fill(target, pairs) {
+      pairs.forEach(function (row) {
+        if (row[1] === null) return;
+        var dt = document.createElement("dt"), dd = document.createElement("dd");
+        dt.textContent = row[0];
+        dd.textContent = row[1];
+        target.appendChild(dt);
+        target.appendChild(dd);
+      });
+    }
+    fill(list, rows);
+    fill(technical, details);
   }
 
   var input = document.getElementById("stamp-input");
@@ -445,20 +468,54 @@
     if (!file) return;
     file.text().then(function (text) { input.value = text.trim(); run(); });
   });
-  if ("BarcodeDetector" in window) {
-    document.getElementById("scan-label").hidden = false;
+  // A photo of the QR code: read in the browser where it can (BarcodeDetector), else by the server when this page
+  // came from one (the standalone copy has none); where neither can, the button is not shown.
+  var scanLabel = document.getElementById("scan-label"), DECODE_URL = scanLabel.getAttribute("data-decode-url");
+  async function readInBrowser(file) {
+    var codes = await new window.BarcodeDetector({ formats: ["qr_code"] }).detect(await createImageBitmap(file));
+    return codes.length ? codes[0].rawValue : null;
+  }
+  async function readOnServer(file) {
+    var body = new FormData(), token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    body.append("image", file);
+    var answer = await fetch(DECODE_URL, { method: "POST", body: body, credentials: "same-origin",
+                                           headers: token ? { "X-CSRFToken": token.value } : {} });
+    var data = await answer.json();
+    if (!answer.ok) throw new Error(data.error || answer.statusText);
+    return data.text;
+  }
+  if ("BarcodeDetector" in window || DECODE_URL) {
+    scanLabel.hidden = false;
     document.getElementById("qr-image").addEventListener("change", async function (event) {
       var file = event.target.files[0];
       if (!file) return;
+      var text = null, problem = LABELS.noCode;
       try {
-        var codes = await new window.BarcodeDetector({ formats: ["qr_code"] }).detect(await createImageBitmap(file));
-        if (!codes.length) throw new Error("no QR code found in the picture");
-        input.value = codes[0].rawValue;
-        run();
-      } catch (e) {
-        show({ ok: false, reason: "malformed", detail: "(" + e.message + ")", found: {} });
+        if ("BarcodeDetector" in window) text = await readInBrowser(file);
+      } catch (e) { text = null; }
+      if (text === null && DECODE_URL) {
+        try { text = await readOnServer(file); } catch (e) { problem = e.message; }
       }
+      event.target.value = "";
+      if (text === null) {
+        showProblem(problem);
+        return;
+      }
+      input.value = text;
+      run();
     });
+  }
+  function showProblem(text) {
+    var box = document.getElementById("result");
+    box.hidden = false;
+    box.className = "bad";
+    box.setAttribute("data-reason", "no_qr_code");
+    document.getElementById("result-title").textContent = LABELS.noCodeTitle;
+    document.getElementById("result-message").textContent = text;
+    document.getElementById("result-reason").textContent = "no_qr_code";
+    document.getElementById("result-detail").textContent = "";
+    document.getElementById("result-claims").textContent = "";
+    document.getElementById("result-technical").textContent = "";
   }
   if (location.hash.length > 1) {
     input.value = decodeURIComponent(location.hash.slice(1));
