@@ -3,9 +3,6 @@
 For those who keep the unit's or the district's books (leaders, officers, auditors): a resident, who sees only their
 own household's share on its page, is refused (403). `?unit=CODE` keeps one unit."""
 
-from dataclasses import dataclass
-
-from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -18,8 +15,7 @@ from inminban.web.exports import check_format, table_response
 from inminban.web.templatetags.inminban_web import local_name
 
 from . import selectors
-from .models import Campaign, Levy, Measure, Share, Standing
-from .sheets import open_shares
+from .models import Campaign, Levy, Measure, Share
 
 
 def sees_units(actor) -> bool:
@@ -32,65 +28,6 @@ def require_books(actor) -> None:
     """Exports are for accounts that see whole units; a resident sees only their own household."""
     if not sees_units(actor):
         raise NotPermitted("exports are for leaders, officers and auditors")
-
-
-@dataclass
-class DutyStatus:
-    """A household's open duties at a glance: shares still owed, shares done but not stamped, directives it has
-    not acknowledged."""
-
-    owed: int = 0
-    to_stamp: int = 0
-    to_acknowledge: int = 0
-
-    @property
-    def summary(self) -> str:
-        parts = []
-        if self.owed:
-            parts.append(_("owes a share"))
-        if self.to_stamp:
-            parts.append(_("missing a stamp"))
-        if self.to_acknowledge:
-            parts.append(_("not acknowledged"))
-        return ", ".join(str(part) for part in parts) or _("nothing open")
-
-
-def household_duty_status(*, actor, unit, households) -> dict[int, DutyStatus]:
-    """{household id: DutyStatus} for the unit's households, in three grouped queries (O(unit))."""
-    status = {household.pk: DutyStatus() for household in households}
-    owed = open_shares(actor=actor, unit=unit).values_list("household_id").annotate(n=Count("id")).order_by()
-    active = Q(quota__campaign__standing=Standing.ACTIVE) | Q(quota__levy__standing=Standing.ACTIVE)
-    to_stamp = (
-        selectors.shares_visible(actor=actor)
-        .filter(active, quota__unit=unit, confirmed_at__isnull=True, done__gte=F("quantity") - F("waived"))
-        .filter(quantity__gt=F("waived"))
-        .values_list("household_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for field_name, rows in (("owed", owed), ("to_stamp", to_stamp)):
-        for household_id, n in rows:
-            if household_id in status:
-                setattr(status[household_id], field_name, n)
-    directives = list(
-        selectors.active_directives(
-            selectors.directives_visible(actor=actor).filter(
-                requires_ack=True, area__path__in=selectors.ancestor_paths(unit.path)
-            )
-        ).values_list("pk", flat=True)
-    )
-    if directives:
-        acknowledged = (
-            selectors.acknowledgements_visible(actor=actor)
-            .filter(directive_id__in=directives, household_id__in=list(status))
-            .values_list("household_id")
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        done = dict(acknowledged)
-        for household_id, item in status.items():
-            item.to_acknowledge = len(directives) - done.get(household_id, 0)
-    return status
 
 
 def share_status(share: Share) -> str:

@@ -9,12 +9,23 @@ from django.views.decorators.http import require_GET
 
 from inminban.areas.selectors import units_visible
 from inminban.common.errors import NotVisible
-from inminban.duties.exports import household_duty_status
+from inminban.duties.selectors import DutyStatus, unit_duty_status
 from inminban.web.decorators import page
 from inminban.web.exports import check_format, table_response
 from inminban.web.templatetags.inminban_web import local_name
 
 from . import selectors as registry
+
+
+def _duty_words(duty: DutyStatus) -> str:
+    parts = []
+    if duty.owes:
+        parts.append(_("owes a share"))
+    if duty.stamps_waiting:
+        parts.append(_("missing a stamp"))
+    if duty.unacknowledged:
+        parts.append(_("not acknowledged"))
+    return ", ".join(parts) or _("nothing open")
 
 
 def unit_table(*, actor, unit) -> tuple[list[str], list[list]]:
@@ -23,7 +34,7 @@ def unit_table(*, actor, unit) -> tuple[list[str], list[list]]:
         for household in registry.households_in_unit(actor=actor, unit=unit).order_by("number")
         if household.dissolved_on is None
     ]
-    status = household_duty_status(actor=actor, unit=unit, households=households)
+    status = unit_duty_status(actor=actor, unit=unit, household_ids=[household.pk for household in households])
     headers = [
         _("Unit"),
         _("Household"),
@@ -48,10 +59,10 @@ def unit_table(*, actor, unit) -> tuple[list[str], list[list]]:
                 len(household.members_on_date),
                 str(household.dwelling) if household.dwelling_id else "",
                 household.registered_on,
-                duty.owed,
-                duty.to_stamp,
-                duty.to_acknowledge,
-                duty.summary,
+                duty.owes,
+                duty.stamps_waiting,
+                duty.unacknowledged,
+                _duty_words(duty),
             ]
         )
     return headers, rows
