@@ -29,6 +29,8 @@ RUNS = {
     "duties": ["directives", "campaigns", "levies", "shares", "duties"],
     "stamps": ["stamps"],
     "entitlements": ["entitlements"],
+    "distribution": ["counters", "vouchers", "redemptions"],
+    "clearances": ["clearances", "appeals"],
 }
 
 CHECKS = [

@@ -198,6 +198,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+# Uploaded files (appeal attachments). Never served as static files: a view checks who may read each one.
+MEDIA_ROOT = DATA_DIR / "media"
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# How long after a cycle's last day its vouchers can still be redeemed.
+VOUCHER_GRACE_DAYS = env_int("INMINBAN_VOUCHER_GRACE_DAYS", 10)
 WHITENOISE_USE_FINDERS = True
 
 LOGIN_URL = "/login/"

@@ -12,6 +12,7 @@ Each endpoint is described once (how to address side "a", unit HS-A1 around resi
   write they could address is a 403.
 """
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -46,6 +47,7 @@ class Endpoint:
     manages_areas: bool = False  # writes to the area tree: officers and admins only
     household_record: bool = True  # a record of a household, which its resident may read
     needs: str = ""  # a fixture that adds more objects to the sides (see `entitlement_world`)
+    expect: tuple = ()  # ((role, side), status) pairs where the endpoint's own rule differs from `expected`
 
     def __str__(self) -> str:
         return self.name
@@ -354,7 +356,124 @@ def entitlement_world(world, cast) -> dict[str, Side]:
     return world
 
 
+def _c(side: Side):
+    return side.clearances
+
+
+def _later(days: int = 20) -> str:
+    return (timezone.localdate() + timedelta(days=days)).isoformat()
+
+
+ENDPOINTS += [
+    # Clearances: asked for by school clerks, recruiters and the program's officers (never by leaders, residents or
+    # auditors); read like the household's records. A person outside the asker's area is a 404 naming the field.
+    Endpoint(
+        "clearance request",
+        "POST",
+        "create",
+        lambda s: "/clearances",
+        lambda s: {"program": _c(s).program.pk, "person": _c(s).child.pk, "on": _later()},
+        ok=201,
+        reference="person",
+        manages_areas=True,
+        needs="clearance_world",
+        expect=((("officer-a", "b"), 404),),
+    ),
+    Endpoint("clearance detail", "GET", "read", lambda s: f"/clearances/{_c(s).denied.pk}", needs="clearance_world"),
+    Endpoint(
+        "household clearances",
+        "GET",
+        "read",
+        lambda s: f"/households/{s.household.pk}/clearances",
+        needs="clearance_world",
+    ),
+    Endpoint(
+        "unit clearance risks",
+        "GET",
+        "read",
+        lambda s: f"/units/{s.unit.code}/clearance-risks?program={_c(s).program.pk}&before={_later(30)}",
+        household_record=False,
+        needs="clearance_world",
+    ),
+    # Appeals: filed by the household's resident or its unit leader (not by officers or auditors), decided by the
+    # program's officers; read like the household's records.
+    Endpoint(
+        "appeal file",
+        "POST",
+        "create",
+        lambda s: "/appeals",
+        lambda s: {"clearance": _c(s).unappealed.pk, "reason": "The stamp was lost."},
+        ok=201,
+        reference="clearance",
+        needs="clearance_world",
+        expect=((("resident-a1", "a"), 201), (("resident-a1", "b"), 422), (("officer-a", "a"), 403)),
+    ),
+    Endpoint("appeal detail", "GET", "read", lambda s: f"/appeals/{_c(s).appeal.pk}", needs="clearance_world"),
+    Endpoint(
+        "household appeals", "GET", "read", lambda s: f"/households/{s.household.pk}/appeals", needs="clearance_world"
+    ),
+    Endpoint(
+        "appeal decide",
+        "POST",
+        "write",
+        lambda s: f"/appeals/{_c(s).appeal.pk}/decide",
+        lambda s: {"upheld": False, "decision": "No record of the work."},
+        manages_areas=True,
+        needs="clearance_world",
+    ),
+]
+
+
+@dataclass
+class ClearanceSide:
+    """A school clearance program of the side's district that its households cannot meet, a child of school age in
+    the side's household, two refused clearances for it, and an open appeal against the first."""
+
+    program: object
+    child: object
+    denied: object
+    unappealed: object
+    appeal: object
+
+
+@pytest.fixture
+def clearance_world(world, cast) -> dict[str, Side]:
+    from inminban.entitlements import appeals, clearances
+    from inminban.registry.models import Person
+
+    today = timezone.localdate()
+    for letter, side in world.items():
+        officer = cast[f"officer-{letter}"]
+        program = entitlement_services.program_create(
+            actor=officer,
+            office=Office.objects.get(area=side.district),
+            area=side.district,
+            kind="school_clearance",
+            rule={"household_size": {"min": 50}},
+            name_en="School enrolment",
+        )
+        born = today - timedelta(days=6 * 365 + 100)
+        child = Person.objects.create(
+            family_name="김", given_name="아이", birth_date=born, sex="F", household=side.household
+        )
+        Membership.objects.create(household=side.household, person=child, relation="child", since=born)
+        on = today + timedelta(days=20)
+        denied, unappealed = (
+            clearances.clearance_request(actor=officer, program=program, person=child, on=on) for _ in range(2)
+        )
+        side.clearances = ClearanceSide(
+            program=program,
+            child=child,
+            denied=denied,
+            unappealed=unappealed,
+            appeal=appeals.appeal_file(actor=cast["admin"], clearance=denied, reason="Please look again."),
+        )
+    return world
+
+
 def expected(endpoint: Endpoint, role: str, side: str) -> int:
+    if (role, side) in dict(endpoint.expect):
+        return dict(endpoint.expect)[(role, side)]
     if role == "admin":
         return endpoint.ok
     if role == "auditor":
@@ -496,3 +615,252 @@ def test_lists_hold_only_what_the_role_may_see(path, role, world, client_for):
             assert "HS-A2" in units
     else:  # admin, auditor: the whole city
         assert {"HS-A1", "HS-B1"} <= units
+
+
+# Distribution: counters, vouchers, redemptions ---------------------------------------------------------------------
+#
+# Counters are not household records and have their own cast member, the clerk of side a's counter (mx-clerk-a).
+# Expected answers are spelled out per role, side a then side b: a counter is seen by its clerks and by whoever views
+# its area (officers, auditors); only its clerks and the officers managing its area act at it (the others who see it
+# get a 403); clerks see no cycles, voucher lists or redemptions of the registry.
+
+DIST_ROLES = [*ROLES, "mx-clerk-a"]
+
+
+@dataclass(frozen=True)
+class DistEndpoint:
+    name: str
+    method: str
+    path: Callable[[Side], str]
+    body: Callable[[Side], dict] | None
+    expect: dict[str, tuple[int, int]]  # role -> (side a, side b)
+    writes: bool = False  # a successful call leaves an audit entry
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _d(side: Side):
+    return side.distribution
+
+
+def _batch(side: Side) -> dict:
+    item = {"id": str(uuid.uuid4()), "voucher": _d(side).text, "quantity": 500, "handed_at": timezone.now().isoformat()}
+    return {"redemptions": [item]}
+
+
+def _at_counter(ok: int) -> dict[str, tuple[int, int]]:
+    return {
+        "admin": (ok, ok),
+        "officer-a": (ok, 404),
+        "leader-a1": (404, 404),
+        "auditor": (403, 403),
+        "resident-a1": (404, 404),
+        "mx-clerk-a": (ok, 404),
+    }
+
+
+def _records(ok: int = 200) -> dict[str, tuple[int, int]]:
+    return {
+        "admin": (ok, ok),
+        "officer-a": (ok, 404),
+        "leader-a1": (ok, 404),
+        "auditor": (ok, ok),
+        "resident-a1": (ok, 404),
+        "mx-clerk-a": (404, 404),
+    }
+
+
+DIST_ENDPOINTS = [
+    DistEndpoint(
+        "counter detail",
+        "GET",
+        lambda s: f"/counters/{_d(s).counter.pk}",
+        None,
+        _at_counter(200) | {"auditor": (200, 200)},
+    ),
+    DistEndpoint(
+        "counter create",
+        "POST",
+        lambda s: "/counters",
+        lambda s: {"area": s.district.code, "code": f"NEW-{s.district.code}", "name_en": "New counter"},
+        {
+            "admin": (201, 201),
+            "officer-a": (201, 422),
+            "leader-a1": (403, 403),
+            "auditor": (403, 403),
+            "resident-a1": (403, 403),
+            "mx-clerk-a": (403, 403),
+        },
+        writes=True,
+    ),
+    DistEndpoint(
+        "counter clerk assign",
+        "POST",
+        lambda s: f"/counters/{_d(s).counter.pk}/clerks",
+        lambda s: {"user": "mx-newcomer"},
+        _at_counter(201) | {"mx-clerk-a": (403, 404)},
+        writes=True,
+    ),
+    DistEndpoint(
+        "voucher check",
+        "POST",
+        lambda s: f"/counters/{_d(s).counter.pk}/check",
+        lambda s: {"voucher": _d(s).text},
+        _at_counter(200),
+    ),
+    DistEndpoint(
+        "redemption record",
+        "POST",
+        lambda s: f"/counters/{_d(s).counter.pk}/redemptions",
+        lambda s: {"voucher": _d(s).text, "quantity": 500},
+        _at_counter(201),
+        writes=True,
+    ),
+    DistEndpoint(
+        "redemption batch",
+        "POST",
+        lambda s: f"/counters/{_d(s).counter.pk}/redemptions/batch",
+        _batch,
+        _at_counter(200),
+        writes=True,
+    ),
+    DistEndpoint("cycle vouchers", "GET", lambda s: f"/cycles/{_d(s).cycle.pk}/vouchers", None, _records()),
+    DistEndpoint("voucher detail", "GET", lambda s: f"/vouchers/{_d(s).serial}", None, _records()),
+    DistEndpoint(
+        "cycle conflicts",
+        "GET",
+        lambda s: f"/cycles/{_d(s).cycle.pk}/conflicts",
+        None,
+        _records(),
+    ),
+    DistEndpoint(
+        "conflict resolve",
+        "POST",
+        lambda s: f"/redemptions/{_d(s).conflict}/resolve",
+        lambda s: {"note": "Returned"},
+        {
+            "admin": (200, 200),
+            "officer-a": (200, 404),
+            "leader-a1": (403, 404),
+            "auditor": (403, 403),
+            "resident-a1": (404, 404),  # the conflict is another household's
+            "mx-clerk-a": (404, 404),
+        },
+        writes=True,
+    ),
+]
+
+
+@pytest.fixture
+def distribution_world(world, cast) -> dict[str, Side]:
+    """Adds `side.distribution`: an approved, distributing ration cycle of the side's district with its vouchers, a
+    counter serving the district (side a's with its clerk, mx-clerk-a), the voucher of the side's household, and a
+    conflict (another household's voucher handed out twice)."""
+    from types import SimpleNamespace
+
+    from inminban.entitlements.counters import counter_clerk_assign, counter_create
+    from inminban.entitlements.models import Cycle
+    from inminban.entitlements.redemptions import redemptions_upload
+    from inminban.stamps.services import root_key_ensure, stamp_encoded
+
+    root_key_ensure()
+    User.objects.create_user("mx-newcomer")
+    today = timezone.localdate()
+    for letter, side in world.items():
+        officer = cast[f"officer-{letter}"]
+        office = Office.objects.get(area=side.district)
+        checker = User.objects.create_user(f"mx-checker-{letter}")
+        area_services.role_assign(
+            actor=cast["admin"], user=checker, role="officer", office=office, since=date(2015, 1, 1)
+        )
+        program = entitlement_services.program_create(
+            actor=officer, office=office, area=side.district, kind="grain_ration", rule={"resident": {}}, name_en="R"
+        )
+        cycle = entitlement_services.cycle_create(actor=officer, program=program, period_start=today.replace(day=1))
+        entitlement_services.cycle_generate(actor=officer, cycle=cycle)
+        entitlement_services.cycle_approve(actor=checker, cycle=Cycle.objects.get(pk=cycle.pk))
+        cycle = entitlement_services.cycle_distribute(actor=officer, cycle=Cycle.objects.get(pk=cycle.pk))
+        counter = counter_create(
+            actor=officer, office=office, area=side.district, code=f"MX-{letter}", name_en=f"Counter {letter}"
+        )
+        if letter == "a":
+            clerk = User.objects.create_user("mx-clerk-a")
+            counter_clerk_assign(actor=officer, user=clerk, counter=counter, since=date(2020, 1, 1))
+        own = Entitlement.objects.get(cycle=cycle, household=side.household)
+        other = Entitlement.objects.get(cycle=cycle, household=side.other_household)
+        handed = timezone.localtime(other.voucher.issued_at)
+        items = [
+            {
+                "id": str(uuid.uuid4()),
+                "voucher": stamp_encoded(other.voucher),
+                "quantity": other.quantity,
+                "handed_at": (handed + timedelta(seconds=second)).isoformat(),
+                "clerk": "",
+            }
+            for second in (1, 2)
+        ]
+        redemptions_upload(actor=officer, counter=counter, items=items)
+        side.distribution = SimpleNamespace(
+            cycle=cycle,
+            counter=counter,
+            text=stamp_encoded(own.voucher),
+            serial=own.voucher.serial,
+            conflict=items[1]["id"],
+        )
+    return world
+
+
+DIST_CASES = [
+    pytest.param(endpoint, role, side, id=f"{endpoint}-{role}-{side}")
+    for endpoint in DIST_ENDPOINTS
+    for role in DIST_ROLES
+    for side in ("a", "b")
+]
+
+
+@pytest.mark.parametrize("endpoint, role, side", DIST_CASES)
+def test_distribution_access(endpoint: DistEndpoint, role: str, side: str, distribution_world, client_for):
+    from inminban.entitlements.models import Redemption
+
+    target = distribution_world[side]
+    client = client_for(role)
+    before, redemptions = counts(), Redemption.objects.count()
+    audit_before = AuditEntry.objects.count()
+    body = endpoint.body(target) if endpoint.body else None
+    response = call(client, endpoint.method, endpoint.path(target), body)
+    want = endpoint.expect[role][0 if side == "a" else 1]
+    assert response.status_code == want, response.content
+    if want >= 400:
+        fields = error_fields(response)
+        assert counts() == before and Redemption.objects.count() == redemptions, "a refused request wrote something"
+        if want == 422:
+            assert "area" in fields, fields
+    elif endpoint.writes:
+        assert AuditEntry.objects.count() > audit_before, "a write left no audit entry"
+        assert AuditEntry.objects.order_by("-seq").first().actor_name == role
+
+
+@pytest.mark.parametrize("endpoint", DIST_ENDPOINTS, ids=str)
+def test_anonymous_gets_401_for_distribution(endpoint: DistEndpoint, distribution_world, client_for):
+    before = counts()
+    body = endpoint.body(distribution_world["a"]) if endpoint.body else None
+    response = call(client_for(None), endpoint.method, endpoint.path(distribution_world["a"]), body)
+    assert response.status_code == 401 and response.json()["error"] == "unauthenticated"
+    assert counts() == before
+
+
+def test_counter_list_holds_what_the_role_works_at_or_sees(distribution_world, client_for):
+    ours = {side: _d(distribution_world[side]).counter.code for side in ("a", "b")}
+    expected = {
+        "admin": {"a", "b"},
+        "officer-a": {"a"},
+        "auditor": {"a", "b"},
+        "leader-a1": set(),
+        "resident-a1": set(),
+        "mx-clerk-a": {"a"},
+    }
+    for role, sides in expected.items():
+        page = call(client_for(role), "GET", "/counters?limit=500").json()
+        seen = {item["code"] for item in page["items"]}
+        assert seen & set(ours.values()) == {ours[side] for side in sides}, role

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from django.utils import timezone, translation
 
+from inminban.areas.models import Office
 from inminban.audit.describe import ACTIONS, FIELD_LABELS, describe, describe_entries
 from inminban.audit.models import AuditEntry
 from inminban.duties.models import Campaign, Directive, Levy, Share, Waiver
-from inminban.entitlements.models import Cycle, Program
+from inminban.entitlements.models import Counter, Cycle, Program
 from inminban.registry.models import Dwelling, Person
 from inminban.stamps.models import SigningKey, Stamp
 
@@ -104,7 +105,64 @@ def _samples(cast) -> dict[str, AuditEntry]:
         )
 
     standing = {"standing": "suspended", "standing_reason": "홍수"}
+    counter = Counter.objects.filter(code="T-C1").first() or Counter.objects.create(
+        office=Office.objects.get(area=household.unit.parent),
+        area=household.unit.parent,
+        code="T-C1",
+        name_ko="성후동 식량공급소",
+        name_en="Songhu-dong distribution centre",
+        created_by=user,
+        created_at=timezone.now(),
+    )
+    handed = {
+        "uid": "6f1c2b9e-2d7a-4c1e-9a0b-5d7f3e2c1a00",
+        "voucher": str(stamp.serial),
+        "cycle": cycle.pk,
+        "counter": counter.pk,
+        "handed": "3.5",
+        "measure": "kg",
+        "handed_at": timezone.now().isoformat(),
+        "offline": True,
+        "status": "conflict",
+        "excess": "1.5",
+    }
     return {
+        "cycle.vouchers_issue": entry("cycle.vouchers_issue", cycle, None, {"vouchers": 12, "valid_until": today}),
+        "cycle.vouchers_expire": entry("cycle.vouchers_expire", cycle, None, {"vouchers": 3}),
+        "counter.create": entry("counter.create", counter, None, {
+            "office": counter.office_id, "area": counter.area_id, "code": "T-C1", "name_ko": counter.name_ko,
+            "name_en": counter.name_en, "address": "중심거리 12", "opening_hours": "월–토 08:00–13:00",
+            "active": True}),
+        "counter.clerk_assign": entry("counter.clerk_assign", counter, None, {
+            "user": user.pk, "counter": counter.pk, "assignment": 1}),
+        "redemption.record": entry("redemption.record", household, None, {**handed, "offline": False,
+            "status": "accepted", "excess": "0"}, target_type="entitlements.redemption", household_id=household.pk),
+        "redemption.upload": entry("redemption.upload", household, None, handed,
+            target_type="entitlements.redemption", household_id=household.pk),
+        "clearance.grant": entry("clearance.grant", household, None, {
+            "program": program.pk, "person": person.pk, "household": household.pk, "on": today, "granted": True,
+            "outcomes": "YS", "stamp": str(stamp.serial)}, target_type="entitlements.clearance",
+            household_id=household.pk),
+        "clearance.deny": entry("clearance.deny", household, None, {
+            "program": program.pk, "person": person.pk, "household": household.pk, "on": today, "granted": False,
+            "outcomes": "YN", "missing": ["거리 청소 확인도장이 없음"]}, target_type="entitlements.clearance",
+            household_id=household.pk),
+        "appeal.file": entry("appeal.file", household, None, {
+            "program": program.pk, "household": household.pk, "entitlement": 1, "reason": "입원 중이었음",
+            "attachment": "진단서.pdf", "due_on": today}, target_type="entitlements.appeal", household_id=household.pk),
+        "appeal.uphold": entry("appeal.uphold", household, {"status": "open"}, {
+            "status": "upheld", "decision": "입원 기록 확인", "program": program.pk, "entitlement": 1,
+            "eligible": True},
+            target_type="entitlements.appeal", household_id=household.pk),
+        "appeal.reject": entry("appeal.reject", household, {"status": "open"}, {
+            "status": "rejected", "decision": "기한 내 몫을 채우지 않음", "program": program.pk},
+            target_type="entitlements.appeal", household_id=household.pk),
+        "redemption.settle": entry("redemption.settle", household, {"status": "accepted", "excess": "0"}, {
+            "status": "conflict", "excess": "1.5", "conflict_with": None, "counter": counter.pk},
+            target_type="entitlements.redemption", household_id=household.pk),
+        "redemption.resolve": entry("redemption.resolve", household, {"status": "conflict"}, {
+            "status": "resolved", "resolution": "다음 달 배급에서 덜어냄"}, target_type="entitlements.redemption",
+            household_id=household.pk),
         "dwelling.update": entry("dwelling.update", dwelling, {"address": "옛 주소", "kind": "row"}, {
             "address": "새 주소", "kind": "apartment"}),
         "household.set_head": entry(

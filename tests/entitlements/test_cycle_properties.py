@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from inminban.areas.models import Area, AreaLevel, Office, RoleAssignment
 from inminban.duties.models import AllocationRule, Campaign, Directive, Levy, Quota, Share
 from inminban.entitlements import services
-from inminban.entitlements.models import Entitlement, Program
+from inminban.entitlements.models import CYCLE_KINDS, Entitlement, Program
 from inminban.registry.models import Household, Membership, Occupation, Person, Residence
 from inminban.stamps.models import SigningKey, Stamp
 
@@ -253,7 +253,7 @@ def scenarios(draw, area: str | None = None) -> Scenario:
     return Scenario(
         reference_date=reference_date,
         next_month=draw(st.booleans()),
-        kind=draw(st.sampled_from(Program.Kind.values)),
+        kind=draw(st.sampled_from(CYCLE_KINDS)),
         benefit_days=draw(st.integers(1, 31)),
         norms=norms,
         heavy_jobs=draw(st.lists(st.sampled_from(JOBS), unique=True, max_size=3)),

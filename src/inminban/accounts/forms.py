@@ -19,6 +19,9 @@ ROLE_LABELS = {
     Role.OFFICER: _("Officer of an office"),
     Role.AUDITOR: _("Auditor (read-only)"),
     Role.ADMIN: _("Administrator"),
+    Role.CLERK: _("Counter clerk (at a distribution counter)"),
+    Role.SCHOOL_CLERK: _("School clerk (school enrolment clearances in an area)"),
+    Role.RECRUITER: _("Recruitment officer (enlistment clearances in an area)"),
 }
 
 
@@ -29,11 +32,15 @@ ROLE_NAMES = {
     Role.OFFICER: pgettext_lazy("role", "Officer"),
     Role.AUDITOR: pgettext_lazy("role", "Auditor"),
     Role.ADMIN: pgettext_lazy("role", "Administrator"),
+    Role.CLERK: pgettext_lazy("role", "Counter clerk"),
+    Role.SCHOOL_CLERK: pgettext_lazy("role", "School clerk"),
+    Role.RECRUITER: pgettext_lazy("role", "Recruitment officer"),
 }
 
 
 def role_choices(actor) -> list[tuple[str, str]]:
-    roles = [Role.RESIDENT, Role.LEADER, Role.OFFICER, Role.AUDITOR]
+    # A counter clerk is tied to a counter: given on the counter's page, not here.
+    roles = [Role.RESIDENT, Role.LEADER, Role.OFFICER, Role.AUDITOR, Role.SCHOOL_CLERK, Role.RECRUITER]
     if scope_for(actor).is_admin:
         roles.append(Role.ADMIN)
     return [(role.value, ROLE_LABELS[role]) for role in roles]
@@ -48,7 +55,10 @@ class RoleFieldsForm(PageForm):
         label=_("Area code"),
         required=False,
         max_length=64,
-        help_text=_("The unit a leader leads, or the area an auditor reads, as on the area's page (e.g. HS-A1)."),
+        help_text=_(
+            "The unit a leader leads, or the area an auditor reads or a school clerk serves, as on the area's page "
+            "(e.g. HS-A1)."
+        ),
     )
     office = forms.TypedChoiceField(label=_("Office (for an officer)"), coerce=int, required=False, empty_value=None)
     person = forms.CharField(

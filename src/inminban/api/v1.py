@@ -135,6 +135,8 @@ def register_routers() -> None:
     from inminban.areas.api import router as areas_router
     from inminban.duties.api import router as duties_router
     from inminban.entitlements.api import router as entitlements_router
+    from inminban.entitlements.api_clearances import router as clearances_router
+    from inminban.entitlements.api_counters import router as counters_router
     from inminban.registry.api import router as registry_router
     from inminban.stamps.api import router as stamps_router
 
@@ -144,6 +146,8 @@ def register_routers() -> None:
     api.add_router("/", duties_router)
     api.add_router("/", stamps_router)
     api.add_router("/", entitlements_router)
+    api.add_router("/", clearances_router)
+    api.add_router("/", counters_router)
 
 
 register_routers()

@@ -20,12 +20,21 @@ VIEW = "view"
 CHANGE = "change"
 AUDIT = "audit"
 MANAGE_AREAS = "manage_areas"
+REDEEM = "redeem"  # hand out what a voucher entitles at a counter
+SCHOOL_CLEARANCE = "school_clearance"  # ask for a child's school enrolment clearance
+ENLISTMENT_CLEARANCE = "enlistment_clearance"  # ask for a young adult's enlistment clearance
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset({VIEW, CHANGE, AUDIT, MANAGE_AREAS}),
     Role.OFFICER: frozenset({VIEW, CHANGE, MANAGE_AREAS}),
     Role.LEADER: frozenset({VIEW, CHANGE}),
     Role.AUDITOR: frozenset({VIEW, AUDIT}),
+    # Counter clerks, school clerks and recruitment officers see no registry records: only what their one task needs
+    # (a voucher's household and what is left of it; a person's clearance and what it lacks), through selectors that
+    # restrict by these actions.
+    Role.CLERK: frozenset({REDEEM}),
+    Role.SCHOOL_CLERK: frozenset({SCHOOL_CLEARANCE}),
+    Role.RECRUITER: frozenset({ENLISTMENT_CLEARANCE}),
 }
 
 

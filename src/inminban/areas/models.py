@@ -70,6 +70,9 @@ class Role(models.TextChoices):
     OFFICER = "officer", "Officer"
     AUDITOR = "auditor", "Auditor"
     ADMIN = "admin", "Administrator"
+    CLERK = "clerk", "Counter clerk"
+    SCHOOL_CLERK = "school_clerk", "School clerk"
+    RECRUITER = "recruiter", "Recruitment officer"
 
 
 class RoleAssignment(models.Model):

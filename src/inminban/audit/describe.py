@@ -184,6 +184,61 @@ ACTIONS: dict[str, Action] = {
     "cycle.approve": Action(_("Cycle approved"), _("The entitlements of %(cycle)s were approved.")),
     "cycle.distribute": Action(_("Distribution started"), _("Distribution of %(cycle)s started.")),
     "cycle.close": Action(_("Cycle closed"), _("%(cycle)s was closed.")),
+    "cycle.vouchers_issue": Action(
+        _("Vouchers issued"), _("Vouchers of %(cycle)s were issued to %(vouchers)s entitled households.")
+    ),
+    "cycle.vouchers_expire": Action(
+        _("Uncollected vouchers expired"),
+        _("When %(cycle)s closed, %(vouchers)s vouchers not collected in full expired."),
+    ),
+    # Clearances and appeals
+    "clearance.grant": Action(
+        _("Clearance granted"), _("%(person)s was cleared for %(program)s on %(on)s; a signed clearance was issued.")
+    ),
+    "clearance.deny": Action(
+        _("Clearance denied"),
+        _("%(person)s was not cleared for %(program)s on %(on)s: the household lacks what the program asks for."),
+    ),
+    "appeal.file": Action(
+        _("Appeal filed"),
+        _("%(household)s appealed against a denial of %(program)s; the office decides by %(due_on)s."),
+        ("reason",),
+    ),
+    "appeal.uphold": Action(
+        _("Appeal upheld"), _("The appeal of %(household)s about %(program)s was upheld."), ("decision",)
+    ),
+    "appeal.reject": Action(
+        _("Appeal rejected"), _("The appeal of %(household)s about %(program)s was rejected."), ("decision",)
+    ),
+    # Distribution
+    "counter.create": Action(
+        _("Distribution counter opened"),
+        _("Distribution counter %(counter)s was opened for %(area)s."),
+        ("address", "opening_hours"),
+    ),
+    "counter.clerk_assign": Action(_("Counter clerk assigned"), _("%(user)s now works at %(counter)s.")),
+    "redemption.record": Action(
+        _("Ration handed out"),
+        _("%(handed)s handed out at %(counter)s against the voucher of %(household)s."),
+    ),
+    "redemption.upload": Action(
+        _("Offline hand-out uploaded"),
+        _("%(handed)s handed out at %(counter)s while it was offline, against the voucher of %(household)s."),
+        ("handed_at", "status", "excess"),
+    ),
+    "redemption.settle": Action(
+        _("Hand-out became a conflict"),
+        _(
+            "A hand-out at %(counter)s against the voucher of %(household)s no longer fits in what was left: an "
+            "earlier one reached the server later."
+        ),
+        ("status", "excess"),
+    ),
+    "redemption.resolve": Action(
+        _("Double hand-out resolved"),
+        _("A hand-out beyond what was left on the voucher of %(household)s was resolved."),
+        ("resolution",),
+    ),
     # Areas, roles and accounts
     "area.create": Action(_("Area created"), _("Area %(area)s created.")),
     "area.rename": Action(_("Area renamed"), _("Area %(area)s renamed.")),
@@ -293,6 +348,19 @@ FIELD_LABELS = {
     "sessions_ended": _("Sessions ended"),
     "tokens_revoked": _("API tokens revoked"),
     "cadence": _("Cadence"),
+    "handed": _("Handed out"),
+    "handed_at": _("Handed out at"),
+    "offline": _("Recorded offline"),
+    "excess": _("More than was left"),
+    "resolution": _("Decision"),
+    "counter": _("Counter"),
+    "vouchers": _("Vouchers"),
+    "opening_hours": _("Opening hours"),
+    "active": _("Open"),
+    "decision": _("Decision"),
+    "granted": _("Granted"),
+    "eligible": _("Entitled"),
+    "attachment": _("Attached document"),
 }
 
 # Kept in the raw entry for auditors, never listed: internal keys, hashes, keys, nested snapshots, other entries'
@@ -304,7 +372,8 @@ HIDDEN_FIELDS = frozenset(
         "path", "kid", "purpose", "public_key", "valid_from", "valid_until", "retired_at", "signing_key",
         "status_index", "status_version", "duty_kind", "duty_ref", "duty_title", "issued_at", "expires_at", "username",
         "email", "is_superuser", "address_hash", "code_expires_at", "created_at", "seed", "units_per_district",
-        "age", "min_age", "max_age", "acknowledged_at",
+        "age", "min_age", "max_age", "acknowledged_at", "uid", "voucher", "cycle", "assignment", "conflict_with",
+        "outcomes", "missing", "entitlement", "clearance",
     }
 )  # fmt: skip
 
@@ -323,6 +392,8 @@ STATUS_MODELS = {
     "registry.person": ("registry.Person", "status"),
     "duties.waiver": ("duties.Waiver", "status"),
     "entitlements.cycle": ("entitlements.Cycle", "status"),
+    "entitlements.redemption": ("entitlements.Redemption", "status"),
+    "entitlements.appeal": ("entitlements.Appeal", "status"),
 }
 KIND_MODELS = {
     "registry.dwelling": ("registry.Dwelling", "kind"),
@@ -512,6 +583,10 @@ PLACEHOLDERS: dict[str, Callable[[Context], Ref | str | None]] = {
     "entitled": _count("entitled"),
     "age": _count("age"),
     "households": _count("households"),
+    "due_on": _date("due_on"),
+    "vouchers": _count("vouchers"),
+    "counter": lambda ctx: ctx.ref_of("counter", target_kinds=("counter",)),
+    "handed": _quantity("handed"),
 }
 
 

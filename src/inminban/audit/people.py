@@ -16,6 +16,9 @@ ROLE_WORDS = {
     "officer": _("officer"),
     "auditor": _("auditor"),
     "admin": _("administrator"),
+    "clerk": _("counter clerk"),
+    "school_clerk": _("school clerk"),
+    "recruiter": _("recruitment officer"),
 }
 # An actor whose name is not known, by role alone.
 ROLE_ALONE = {
@@ -24,6 +27,9 @@ ROLE_ALONE = {
     "officer": _("an officer"),
     "auditor": _("an auditor"),
     "admin": _("an administrator"),
+    "clerk": _("a counter clerk"),
+    "school_clerk": _("a school clerk"),
+    "recruiter": _("a recruitment officer"),
 }
 
 

@@ -230,6 +230,7 @@ KINDS: dict[str, Kind] = {
         related=("program",),
     ),
     "user": Kind("auth.User", _accounts, _account_name, lambda user: reverse("accounts:page", args=[user.pk])),
+    "counter": Kind("entitlements.Counter", None, local_name),
 }
 
 # A stored key (of before/after) that names another record, and what kind of record.
@@ -250,6 +251,9 @@ KEY_KINDS = {
     "program": "program",
     "user": "user",
     "generated_by": "user",
+    "cycle": "cycle",
+    "counter": "counter",
+    "voucher": "stamp",
 }
 
 # An entry's target_type, and what kind of record it is.
@@ -269,6 +273,10 @@ TARGET_KINDS = {
     "stamps.signingkey": "signing_key",
     "entitlements.program": "program",
     "entitlements.cycle": "cycle",
+    "entitlements.counter": "counter",
+    "entitlements.redemption": "redemption",
+    "entitlements.clearance": "clearance",
+    "entitlements.appeal": "appeal",
     "auth.user": "user",
 }
 

@@ -72,7 +72,10 @@ class ProgramOut(Schema):
     id: int
     office: str = Field(alias="office.code")
     area: str = Field(alias="area.code")
-    kind: str = Field(description="grain_ration, cash_benefit or leader_benefit.")
+    kind: str = Field(
+        description="grain_ration, cash_benefit, leader_benefit; or school_clearance, enlistment_clearance (checked "
+        "one person at a time, no cycles)."
+    )
     cadence: str = Field(description="monthly, semi_monthly or once.")
     measure: str = Field(description="g: grams of grain per person per day; kpw: won per person per cycle.")
     name_ko: str
@@ -231,7 +234,7 @@ OptionalNorms = Annotated[
 class ProgramIn(Input):
     office: text(64) | None = Field(None, description="Code of the office; default the nearest of yours.")
     area: AreaCode
-    kind: Literal["grain_ration", "cash_benefit", "leader_benefit"]
+    kind: Literal["grain_ration", "cash_benefit", "leader_benefit", "school_clearance", "enlistment_clearance"]
     cadence: Literal["monthly", "semi_monthly", "once"] = "monthly"
     name_ko: text(200, min_length=0) = ""
     name_en: text(200, min_length=0) = ""

@@ -7,7 +7,7 @@ are SQL expressions, and the statement writes one entitlement row for every hous
 Ages are compared as birth dates against cut-off dates worked out once per cycle (age ≥ n on the reference date
 ⇔ born on or before the date n years earlier), which is exact, portable and index-friendly."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
 from django.db import connection
@@ -60,6 +60,7 @@ class CyclePlan:
     rule: dict
     stopped_refs: set[str] = field(default_factory=set)  # obligations suspended or cancelled at generation
     ref_paths: dict[str, str] = field(default_factory=dict)  # directive reference -> area path it was sent to
+    unit_id: int | None = None  # only the households of this unit (a clearance's look-ahead); None: the whole area
 
     @property
     def valid_at(self) -> datetime:
@@ -181,7 +182,7 @@ def _members(plan: CyclePlan, low: int, high: int, member_leaves) -> _Sql:
         " WHERE ra.role = 'leader' AND ra.person_id IS NOT NULL AND "
     )
     sql.extend(_current("ra", ref)).add(") ld ON ld.person_id = p.id")
-    sql.add(" WHERE mb.household_id >= %s AND mb.household_id < %s AND ", low, high)
+    sql.add(" WHERE ").extend(_in_range("mb.household_id", low, high, plan.unit_id)).add(" AND ")
     sql.extend(_current("mb", ref))
     if connection.vendor != "postgresql":
         sql.add(" ORDER BY mb.household_id, p.id")
@@ -204,8 +205,11 @@ def _fence() -> str:
     return " OFFSET 0" if connection.vendor == "postgresql" else " LIMIT -1 OFFSET 0"
 
 
-def _in_range(column: str, low: int, high: int) -> _Sql:
-    return _Sql().add(f"{column} >= %s AND {column} < %s", low, high)
+def _in_range(column: str, low: int, high: int, unit_id: int | None = None) -> _Sql:
+    sql = _Sql().add(f"{column} >= %s AND {column} < %s", low, high)
+    if unit_id is not None:
+        sql.add(f" AND {column} IN (SELECT hu.id FROM {_t(Household)} hu WHERE hu.unit_id = %s)", unit_id)
+    return sql
 
 
 def _residences(plan: CyclePlan, low: int, high: int, resident_leaves) -> _Sql:
@@ -219,7 +223,7 @@ def _residences(plan: CyclePlan, low: int, high: int, resident_leaves) -> _Sql:
             sql.extend(_current("r", months_before(plan.reference_date, leaf.params["months"])))
             sql.add(f" THEN 1 ELSE 0 END) AS rp{leaf.index}")
     sql.add(f" FROM {_t(Residence)} r JOIN {_t(Area)} ra ON ra.id = r.unit_id WHERE ")
-    sql.extend(_in_range("r.household_id", low, high)).add(" AND ").extend(_in_area("ra", plan))
+    sql.extend(_in_range("r.household_id", low, high, plan.unit_id)).add(" AND ").extend(_in_area("ra", plan))
     return sql.add(" GROUP BY r.household_id")
 
 
@@ -241,7 +245,7 @@ def _stamps(plan: CyclePlan, low: int, high: int, stamp_leaves) -> _Sql:
     sql = _Sql().add("SELECT s.household_id AS hid")
     for leaf in stamp_leaves:
         sql.add(", MIN(CASE WHEN ").extend(_stamp_condition(plan, leaf)).add(f" THEN s.id END) AS s{leaf.index}")
-    sql.add(f" FROM {_t(Stamp)} s WHERE ").extend(_in_range("s.household_id", low, high))
+    sql.add(f" FROM {_t(Stamp)} s WHERE ").extend(_in_range("s.household_id", low, high, plan.unit_id))
     sql.add(" AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > %s)", _datetime(plan.valid_at))
     return sql.add(" GROUP BY s.household_id")
 
@@ -273,7 +277,7 @@ def _dues(plan: CyclePlan, low: int, high: int, due_leaves) -> _Sql:
         sql.add(f" LEFT JOIN {_t(Campaign)} c ON c.id = q.campaign_id")
     if "levy" in kinds:
         sql.add(f" LEFT JOIN {_t(Levy)} lv ON lv.id = q.levy_id")
-    sql.add(" WHERE ").extend(_in_range("sh.household_id", low, high))
+    sql.add(" WHERE ").extend(_in_range("sh.household_id", low, high, plan.unit_id))
     return sql.add(" GROUP BY sh.household_id")
 
 
@@ -342,8 +346,18 @@ def _quantity(plan: CyclePlan) -> str:
     return "x.norm_sum"
 
 
-def chunk_statement(plan: CyclePlan, low: int, high: int) -> tuple[str, list]:
-    """INSERT one entitlement for every household of the area with low <= id < high."""
+@dataclass
+class _Verdicts:
+    """The SELECT that decides every household of a range: the rows (x), and the expressions over them."""
+
+    rows: _Sql
+    verdict: str
+    quantity: str
+    outcomes: str
+    stamps: str
+
+
+def _verdicts(plan: CyclePlan, low: int, high: int) -> _Verdicts:
     rule_leaves = leaves(plan.rule)
     member_leaves = [leaf for leaf in rule_leaves if leaf.kind == "member"]
     stamp_leaves = [
@@ -380,19 +394,94 @@ def chunk_statement(plan: CyclePlan, low: int, high: int) -> tuple[str, list]:
     if due_leaves:
         inner.add(" LEFT JOIN (").extend(_dues(plan, low, high, due_leaves)).add(") du ON du.hid = h.id")
     inner.add(" WHERE ").extend(_in_range("h.id", low, high)).add(" AND ").extend(_in_area("u", plan))
+    if plan.unit_id is not None:
+        inner.add(" AND h.unit_id = %s", plan.unit_id)
     inner.add(" AND (h.dissolved_on IS NULL OR h.dissolved_on > %s)", _date(plan.reference_date))
     inner.add(_fence())
+    return _Verdicts(rows=inner, verdict=verdict, quantity=_quantity(plan), outcomes=outcomes, stamps=stamps)
 
+
+def chunk_statement(plan: CyclePlan, low: int, high: int) -> tuple[str, list]:
+    """INSERT one entitlement for every household of the area with low <= id < high."""
+    parts = _verdicts(plan, low, high)
+    verdict = parts.verdict
     sql = _Sql().add(
         f"INSERT INTO {_t(Entitlement)} (cycle_id, household_id, unit_id, eligible, quantity, members_counted, "
         "leaders, members, outcomes, stamps) "
         f"SELECT %s, x.hid, x.unit_id, CASE WHEN {verdict} THEN TRUE ELSE FALSE END, "
-        f"CASE WHEN {verdict} THEN {_quantity(plan)} ELSE 0 END, x.size, x.leaders, x.members, "
-        f"{outcomes}, {stamps} FROM (",
+        f"CASE WHEN {verdict} THEN {parts.quantity} ELSE 0 END, x.size, x.leaders, x.members, "
+        f"{parts.outcomes}, {parts.stamps} FROM (",
         plan.cycle_id,
     )
-    sql.extend(inner).add(") x")
+    sql.extend(parts.rows).add(") x")
     return sql.text, sql.params
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The rule decided for one household, as an entitlement row would hold it, without writing one."""
+
+    household_id: int
+    unit_id: int
+    eligible: bool
+    quantity: int
+    members_counted: int
+    leaders: int
+    members: str
+    outcomes: str
+    stamps: str
+
+
+def select_statement(plan: CyclePlan, low: int, high: int) -> tuple[str, list]:
+    """The verdict of every household of the area with low <= id < high (only those of `plan.unit_id` when set):
+    the SELECT of `chunk_statement`, one row per household in `Verdict`'s field order, writing nothing."""
+    parts = _verdicts(plan, low, high)
+    verdict = parts.verdict
+    sql = _Sql().add(
+        f"SELECT x.hid, x.unit_id, CASE WHEN {verdict} THEN 1 ELSE 0 END, "
+        f"CASE WHEN {verdict} THEN {parts.quantity} ELSE 0 END, x.size, x.leaders, x.members, "
+        f"{parts.outcomes}, {parts.stamps} FROM ("
+    )
+    sql.extend(parts.rows).add(") x ORDER BY x.hid")
+    return sql.text, sql.params
+
+
+def _evaluate(plan: CyclePlan, low: int, high: int) -> list[Verdict]:
+    statement, params = select_statement(plan, low, high)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        rows = cursor.fetchall()
+    return [
+        Verdict(
+            household_id=row[0],
+            unit_id=row[1],
+            eligible=bool(row[2]),
+            quantity=int(row[3] or 0),
+            members_counted=int(row[4] or 0),
+            leaders=int(row[5] or 0),
+            members=row[6] or "",
+            outcomes=row[7] or "",
+            stamps=row[8] or "",
+        )
+        for row in rows
+    ]
+
+
+def household_verdict(plan: CyclePlan, household_id: int) -> Verdict | None:
+    """The rule decided for one household on the plan's reference date (a clearance); None if the household is not
+    in the plan's area, or was dissolved by then."""
+    found = _evaluate(plan, household_id, household_id + 1)
+    return found[0] if found else None
+
+
+def unit_verdicts(plan: CyclePlan, unit_id: int) -> list[Verdict]:
+    """The rule decided for every household of one unit, in one statement (a unit is a few dozen households)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {_t(Household)} WHERE unit_id = %s", [unit_id])
+        low, high = cursor.fetchone()
+    if low is None:
+        return []
+    return _evaluate(replace(plan, unit_id=unit_id), low, high + 1)
 
 
 def population_bounds(plan: CyclePlan) -> tuple[int, int] | None:

@@ -15,3 +15,14 @@ def cycle_generate_job(job, progress) -> dict:
     actor = User.objects.get(pk=job.params["actor"])
     cycle = services.cycle_generate(actor=actor, cycle=cycle, progress=progress, resume_from=job.progress_done)
     return {"households": cycle.households, "entitled": cycle.entitled, "denied": cycle.denied}
+
+
+@job_handler("cycle.issue_vouchers")
+def cycle_issue_vouchers_job(job, progress) -> dict:
+    """Write the vouchers of a large approved cycle; a rerun resumes from the last range reported."""
+    from .vouchers import cycle_vouchers_issue
+
+    cycle = Cycle.objects.get(pk=job.params["cycle"])
+    actor = User.objects.get(pk=job.params["actor"])
+    written = cycle_vouchers_issue(actor=actor, cycle=cycle, progress=progress, resume_from=job.progress_done)
+    return {"vouchers": written}

@@ -24,6 +24,14 @@ def programs_visible(*, actor) -> QuerySet[Program]:
     return programs if q is None else programs.filter(q)
 
 
+def clearance_programs_of_unit(*, actor, unit: Area) -> list[Program]:
+    """The school and enlistment clearance programs that cover `unit` (their area holds it)."""
+    from .models import CLEARANCE_KINDS
+
+    programs = programs_visible(actor=actor).filter(kind__in=CLEARANCE_KINDS).order_by("kind", "pk")
+    return [program for program in programs if unit.path.startswith(program.area.path)]
+
+
 def program_detail(*, actor, pk) -> Program:
     try:
         return programs_visible(actor=actor).get(pk=pk)

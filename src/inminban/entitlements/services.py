@@ -45,7 +45,8 @@ REF_OBJECTS = {"campaign": Campaign, "levy": Levy, "directive": Directive}
 PROGRAM_FIELDS = ("office", "area", "kind", "cadence", "name_ko", "name_en")
 
 
-def _text(field: str, value, *, max_length: int, required: bool = False) -> str:
+def text_value(field: str, value, *, max_length: int, required: bool = False) -> str:
+    """A text field of the entitlement services' input, stripped: text, present if required, not too long."""
     if value is not None and not isinstance(value, str):
         raise DomainError(field, "Text is required here.")
     value = (value or "").strip()
@@ -145,8 +146,8 @@ def program_create(
         raise DomainError("cadence", f"One of: {', '.join(Program.Cadence.values)}.")
     if kind == Program.Kind.LEADER_BENEFIT and cadence != Program.Cadence.MONTHLY:
         raise DomainError("cadence", "A leader benefit is given monthly.")
-    name_ko = _text("name_ko", name_ko, max_length=200)
-    name_en = _text("name_en", name_en, max_length=200)
+    name_ko = text_value("name_ko", name_ko, max_length=200)
+    name_en = text_value("name_en", name_en, max_length=200)
     if not name_ko and not name_en:
         raise DomainError("name_en", "A name in Korean or English is required.")
     values = _version_values(
@@ -196,7 +197,7 @@ def program_revise(
         rule=current.rule if rule is None else rule,
         benefit_days=(current.benefit_days or None) if benefit_days is None else benefit_days,
     )
-    note = _text("note", note, max_length=300)
+    note = text_value("note", note, max_length=300)
     if all(getattr(current, name) == value for name, value in values.items()):
         raise DomainError("rule", "Nothing changed: the norms and the rule are the same as in the current version.")
     version = ProgramVersion.objects.create(
@@ -254,6 +255,8 @@ def cycle_create(*, actor: User, program: Program, period_start, period_end=None
     """A new cycle of `program` for one period, with the program's current version frozen into it."""
     program = Program.objects.select_for_update().select_related("office__area", "area").get(pk=program.pk)
     _require_office(actor, program.office, program.area)
+    if program.is_clearance:
+        raise DomainError("program", "A clearance program is checked person by person, when asked; it has no cycles.")
     start, end = cycle_period(program, period_start, period_end)
     if reference_date is None:
         reference_date = start
@@ -517,8 +520,11 @@ def _not_the_maker(actor: User):
 
 @transaction.atomic
 def cycle_approve(*, actor: User, cycle: Cycle) -> Cycle:
-    """A second officer approves a computed cycle: the one who computed it cannot (maker–checker)."""
-    return _advance(
+    """A second officer approves a computed cycle: the one who computed it cannot (maker–checker). Each entitled
+    household's voucher is written then (or queued, for a large cycle)."""
+    from .vouchers import cycle_vouchers_schedule
+
+    cycle = _advance(
         actor=actor,
         cycle=cycle,
         expected=Cycle.Status.GENERATED,
@@ -529,6 +535,8 @@ def cycle_approve(*, actor: User, cycle: Cycle) -> Cycle:
         action="cycle.approve",
         check=_not_the_maker(actor),
     )
+    cycle_vouchers_schedule(actor=actor, cycle=cycle)
+    return cycle
 
 
 @transaction.atomic
@@ -547,8 +555,11 @@ def cycle_distribute(*, actor: User, cycle: Cycle) -> Cycle:
 
 @transaction.atomic
 def cycle_close(*, actor: User, cycle: Cycle) -> Cycle:
-    """Distribution is over; the cycle is closed for good."""
-    return _advance(
+    """Distribution is over; the cycle is closed for good: nothing more is handed out, and vouchers with anything left
+    on them are revoked (expired), which the next status lists tell offline counters."""
+    from .vouchers import cycle_vouchers_expire
+
+    cycle = _advance(
         actor=actor,
         cycle=cycle,
         expected=Cycle.Status.DISTRIBUTING,
@@ -557,3 +568,7 @@ def cycle_close(*, actor: User, cycle: Cycle) -> Cycle:
         at_field="closed_at",
         action="cycle.close",
     )
+    expired = cycle_vouchers_expire(actor=actor, cycle=cycle)
+    if expired:
+        _audit(actor, "cycle.vouchers_expire", cycle, area=cycle.program.area, after={"vouchers": expired})
+    return cycle

@@ -2,6 +2,8 @@
 
     INB1:<base45 of the COSE_Sign1>        plain
     INB1Z:<base45 of zlib(COSE_Sign1)>     compressed, used only when that is shorter
+    INBV1: / INBV1Z:                       the same for a ration voucher (kind "voucher"): a voucher is not a
+                                           stamp, and a counter must never take a stamp for one or the other way
 
 Claims are a CBOR map with small integer keys, to keep the QR code small. Personal data is kept to the household
 number and, for a stamp earned by one person, a short person reference (the registry number, not the name).
@@ -24,7 +26,10 @@ from . import cose
 VERSION = 1
 PREFIX = "INB1"
 PREFIX_COMPRESSED = "INB1Z"
-KNOWN_PREFIXES = (PREFIX, PREFIX_COMPRESSED)
+VOUCHER_PREFIX = "INBV1"
+VOUCHER_PREFIX_COMPRESSED = "INBV1Z"
+KNOWN_PREFIXES = (PREFIX, PREFIX_COMPRESSED, VOUCHER_PREFIX, VOUCHER_PREFIX_COMPRESSED)
+VOUCHER_PREFIXES = (VOUCHER_PREFIX, VOUCHER_PREFIX_COMPRESSED)
 MAX_TEXT_LENGTH = 4000  # a QR code holds at most 4296 alphanumeric characters
 # UTF-8 bytes of the duty title carried in the stamp (12 Hangul or 36 Latin letters): enough to recognise the duty,
 # small enough that every stamp stays under 300 Base45 characters. The full title stays in the database.
@@ -36,7 +41,10 @@ def clip_title(title: str) -> str:
     return title.encode()[:TITLE_BYTES_IN_STAMP].decode(errors="ignore")
 
 
-DUTY_KINDS = ("labour", "levy", "directive")
+# Never reorder: the kind travels as its position. A voucher (a household's ration for one cycle) and a clearance (a
+# person's school or enlistment clearance) are signed with the same keys and checked the same way as duty stamps.
+DUTY_KINDS = ("labour", "levy", "directive", "voucher", "clearance")
+VOUCHER = "voucher"
 _KIND_CODES = {kind: index + 1 for index, kind in enumerate(DUTY_KINDS)}
 _KIND_NAMES = {code: kind for kind, code in _KIND_CODES.items()}
 
@@ -359,10 +367,16 @@ def b45decode(text: str) -> bytes:
 def encode_stamp(claims: Claims, private_key: Ed25519PrivateKey, kid: bytes) -> str:
     """The stamp text for `claims`, signed with `private_key` (key id `kid`)."""
     message = cose.sign1(encode_claims(claims), private_key, kid)
+    plain, packed = VOUCHER_PREFIXES if claims.duty_kind == VOUCHER else (PREFIX, PREFIX_COMPRESSED)
     compressed = zlib.compress(message, 9)
     if len(compressed) < len(message):
-        return f"{PREFIX_COMPRESSED}:{b45encode(compressed)}"
-    return f"{PREFIX}:{b45encode(message)}"
+        return f"{packed}:{b45encode(compressed)}"
+    return f"{plain}:{b45encode(message)}"
+
+
+def is_voucher_text(text: str) -> bool:
+    """Whether the text carries the voucher prefix (its claims must then be of kind voucher, and only then)."""
+    return isinstance(text, str) and text.strip().partition(":")[0] in VOUCHER_PREFIXES
 
 
 def unwrap(text: str) -> bytes:
@@ -375,12 +389,12 @@ def unwrap(text: str) -> bytes:
     prefix, colon, body = text.partition(":")
     if not colon or prefix not in KNOWN_PREFIXES:
         shown = prefix[:8] if colon else text[:8]
-        raise StampFormatError("bad_prefix", f"starts with {shown!r}, expected {PREFIX}: or {PREFIX_COMPRESSED}:")
+        raise StampFormatError("bad_prefix", f"starts with {shown!r}, expected {PREFIX}: or {VOUCHER_PREFIX}:")
     try:
         data = b45decode(body)
     except ValueError as exc:
         raise StampFormatError("malformed", str(exc)) from None
-    if prefix == PREFIX_COMPRESSED:
+    if prefix in (PREFIX_COMPRESSED, VOUCHER_PREFIX_COMPRESSED):
         inflater = zlib.decompressobj()
         try:
             data = inflater.decompress(data, 16 * MAX_TEXT_LENGTH)

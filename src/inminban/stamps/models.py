@@ -27,7 +27,10 @@ class SigningKey(models.Model):
     key_name = models.CharField(max_length=128, unique=True, help_text=_("File name of the private key."))
     public_key = models.CharField(max_length=64, help_text=_("Raw Ed25519 public key, hex."))
     kinds = models.CharField(
-        max_length=64, blank=True, default="labour,levy,directive", help_text=_("Duty kinds it signs.")
+        max_length=64,
+        blank=True,
+        default="labour,levy,directive,voucher,clearance",
+        help_text=_("Kinds of stamps it signs."),
     )
     created_at = models.DateTimeField()
     valid_from = models.DateTimeField()
@@ -76,6 +79,8 @@ class Stamp(models.Model):
         LABOUR = "labour", _("Labour campaign")
         LEVY = "levy", _("Levy")
         DIRECTIVE = "directive", _("Directive")
+        VOUCHER = "voucher", _("Ration voucher")
+        CLEARANCE = "clearance", _("Clearance")
 
     serial = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Indexed by stamp_household_kind_idx (household, duty_kind).

@@ -160,7 +160,7 @@ def stamp_fields(stamp) -> list[tuple[str, str]]:
 
 def stamp_document(*, stamp, encoded: str, qr, verify_url: str) -> bytes:
     """The printable stamp: title, the claims a clerk reads, the QR code, and how to check it, in words."""
-    title = _("Confirmation stamp")
+    title = _("Ration voucher") if stamp.duty_kind == "voucher" else _("Confirmation stamp")
     office_name = _local(stamp.office)
     doc = Document(title=f"{title} {stamp.serial}", footer=office_name)
     doc.line_of(office_name, size=12, color=GRAY)

@@ -242,6 +242,39 @@ def stamp_issue(
 
     The issuing office is the one governing the household's unit; its current key signs (made on first use)."""
     require(actor, CHANGE, household.unit)
+    return signed_stamp_create(
+        actor=actor,
+        office=issuing_office(household.unit),
+        household=household,
+        duty_kind=duty_kind,
+        duty_ref=duty_ref,
+        duty_title=duty_title,
+        quantity=quantity,
+        measure=measure,
+        period_start=period_start,
+        period_end=period_end,
+        person=person,
+        expires_at=expires_at,
+    )
+
+
+def signed_stamp_create(
+    *,
+    actor: User,
+    office: Office,
+    household,
+    duty_kind: str,
+    duty_ref: str,
+    duty_title: str,
+    quantity,
+    measure: str,
+    period_start: date,
+    period_end: date,
+    person=None,
+    expires_at: datetime | None = None,
+) -> Stamp:
+    """Write and sign a stamp with `office`'s current key, audited. The caller has checked the actor's permission
+    (`stamp_issue` for duties; the clearance service for clearances) and runs inside its transaction."""
     if duty_kind not in Stamp.DutyKind.values:
         raise DomainError("duty_kind", f"One of: {', '.join(Stamp.DutyKind.values)}.")
     duty_ref = _text("duty_ref", duty_ref, max_length=64)
@@ -253,6 +286,8 @@ def stamp_issue(
         raise DomainError("household", "The household is dissolved.")
     if person is not None and person.household_id != household.pk:
         raise DomainError("person", "The person is not a member of this household.")
+    if not household.unit.path.startswith(office.area.path):
+        raise DomainError("household", f"Office {office.code} does not govern unit {household.unit.code}.")
     now = _now()
     if expires_at is not None:
         if not isinstance(expires_at, datetime) or timezone.is_naive(expires_at):
@@ -260,7 +295,6 @@ def stamp_issue(
         expires_at = expires_at.replace(microsecond=0)
         if expires_at <= now:
             raise DomainError("expires_at", "The stamp would expire before it is issued.")
-    office = issuing_office(household.unit)
     key = _current_key(actor=actor, office=office)
     private_key = keyfiles.load_existing_key(key.key_name, expected_kid=key.kid)
     status_index = key.next_status_index
@@ -294,6 +328,12 @@ def stamp_issue(
         actor=actor, action="stamp.issue", target=stamp, area=stamp.unit, household_id=household.pk, after=after
     )
     return stamp
+
+
+def office_signing_key(*, actor, office: Office) -> SigningKey:
+    """The office's current signing key, locked for the caller's transaction (made on first use). For writers of
+    stamps in bulk (a cycle's vouchers), which reserve a block of status indexes on it and sign on first use."""
+    return _current_key(actor=actor, office=office)
 
 
 def stamp_encoded(stamp: Stamp) -> str:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from . import cose
-from .codec import Claims, StampFormatError, decode_claims, unwrap
+from .codec import VOUCHER, Claims, StampFormatError, decode_claims, is_voucher_text, unwrap
 from .trust import StatusList, TrustedKey, TrustError, TrustList, load_public_key, read_status_list, read_trust_list
 
 # How far a stamp's issue time may lie ahead of the verifier's clock before it counts as future-dated.
@@ -27,7 +27,7 @@ def gettext_noop(message: str) -> str:
 # English, as the API and the command line answer; in the catalogue, so the /verify/ page shows them in Korean.
 REASONS = {
     "valid": gettext_noop("The stamp is valid."),
-    "bad_prefix": gettext_noop("This is not an Inminban stamp: it does not start with INB1: or INB1Z:."),
+    "bad_prefix": gettext_noop("This is not an Inminban stamp or voucher: it does not start with INB1: or INBV1:."),
     "malformed": gettext_noop("The stamp text is damaged or incomplete and cannot be read."),
     "trust_list_invalid": gettext_noop(
         "The trust list cannot be used: it is missing, damaged or not signed by the pinned root key."
@@ -167,6 +167,10 @@ class Verifier:
             # Signed but unreadable: a bug in the issuer, not tampering; still not a stamp anyone can rely on.
             return _fail("malformed", f"({exc.detail})", key=key)
         found = {"claims": claims, "key": key}
+        if is_voucher_text(text) != (claims.duty_kind == VOUCHER):
+            # Signed claims under the wrong prefix: a stamp passed off as a voucher, or the other way round.
+            what = "a voucher prefix on a stamp" if is_voucher_text(text) else "a stamp prefix on a voucher"
+            return _fail("malformed", f"({what})", key=key)
         if claims.duty_kind not in key.kinds:
             return _fail(
                 "kind_not_allowed", f"Key {kid} signs {', '.join(key.kinds)}, not {claims.duty_kind}.", **found

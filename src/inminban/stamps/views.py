@@ -23,7 +23,7 @@ from inminban.web.forms import apply_service
 
 from . import documents, pdf, qr, selectors, services
 from . import forms as stamp_forms
-from .codec import PREFIX, PREFIX_COMPRESSED
+from .codec import PREFIX, PREFIX_COMPRESSED, VOUCHER_PREFIX, VOUCHER_PREFIX_COMPRESSED
 from .models import Stamp
 from .verify import CLOCK_SKEW, REASONS
 
@@ -109,7 +109,7 @@ def status_list(request, kid: str):
 def verifier_context() -> dict:
     bundle = documents.verifier_bundle()
     bundle["messages"] = {reason: _(message) for reason, message in REASONS.items()}
-    bundle["prefixes"] = [PREFIX, PREFIX_COMPRESSED]
+    bundle["prefixes"] = [PREFIX, PREFIX_COMPRESSED, VOUCHER_PREFIX, VOUCHER_PREFIX_COMPRESSED]
     bundle["clock_skew_seconds"] = int(CLOCK_SKEW.total_seconds())
     bundle["labels"] = {
         "valid": _("Valid stamp"),
@@ -130,7 +130,13 @@ def verifier_context() -> dict:
         "noCodeTitle": _("The QR code could not be read"),
         "noCode": _("No QR code was found in the photo. Hold the camera closer and keep the code flat."),
     }
-    bundle["kinds"] = {"labour": _("Labour"), "levy": _("Levy"), "directive": _("Directive")}
+    bundle["kinds"] = {
+        "labour": _("Labour"),
+        "levy": _("Levy"),
+        "directive": _("Directive"),
+        "voucher": _("Ration voucher"),
+        "clearance": _("Clearance"),
+    }
     bundle["measures"] = {measure.value: measure_words(measure.value) for measure in Measure}
     # Times as the stamp page shows them: the configured time zone, the page's language.
     bundle["time_zone"] = settings.TIME_ZONE

@@ -229,3 +229,5 @@ def _build_household(admin: User, unit: Area, people: _People, street: str, inde
 
 
 CAST = ["admin", "officer-a", "officer-a2", "officer-b", "leader-a1", "leader-b1", "resident-a1", "auditor"]
+# Made by the distribution part of the demo (demo_distribution.py), after the cycle it hands out.
+CAST_DISTRIBUTION = ["clerk-a", "school-a"]

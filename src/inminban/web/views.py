@@ -14,12 +14,16 @@ from inminban.areas.selectors import areas_visible
 
 def start_page(user) -> str | None:
     """The page a user's work starts from: leader → unit, officer → office's area, auditor → audit log,
-    resident → own household, administrator → the root area. Worked out once per request."""
+    counter clerk → the counters, school clerk or recruitment officer → asking for a clearance, resident → own
+    household, administrator → the root area. Worked out once per request."""
     if hasattr(user, "_inminban_start_page"):
         return user._inminban_start_page
     by_role = {}
-    for assignment in active_assignments(user).select_related("office__area").order_by("since"):
+    user._inminban_person = None  # the registry person the account belongs to, for the header (signed_in_name)
+    for assignment in active_assignments(user).select_related("office__area", "person").order_by("since"):
         by_role.setdefault(assignment.role, assignment)
+        if user._inminban_person is None and assignment.person_id is not None:
+            user._inminban_person = assignment.person
     url = None
     if Role.LEADER in by_role:
         url = reverse("registry:unit", args=[by_role[Role.LEADER].area.code])
@@ -28,6 +32,10 @@ def start_page(user) -> str | None:
         url = reverse("registry:area", args=[(officer.office.area if officer.office else officer.area).code])
     elif Role.AUDITOR in by_role:
         url = reverse("audit-log")
+    elif Role.CLERK in by_role:
+        url = reverse("entitlements:counters")
+    elif Role.SCHOOL_CLERK in by_role or Role.RECRUITER in by_role:
+        url = reverse("entitlements:clearance-new")
     elif Role.RESIDENT in by_role:
         url = reverse("registry:my-household")
     elif scope_for(user).is_admin:

@@ -12,7 +12,7 @@ from inminban.registry.selectors import persons_visible
 from inminban.stamps.selectors import stamps_visible
 
 from .. import explain, selectors, wording
-from ..models import Cycle
+from ..models import Appeal, Cycle
 
 register = template.Library()
 
@@ -45,12 +45,23 @@ def household_entitlements(context, household):
     explained = [(row, explain.explain(row.cycle, row)) for row in rows]
     names = _names(actor, [e for _row, e in explained])
     serials = _serials(actor, [e for _row, e in explained])
+    from ..appeals import APPEALABLE, household_appeals, may_file
+
+    open_appeals = {
+        appeal.entitlement_id: appeal
+        for appeal in household_appeals(actor=actor, household=household).filter(
+            status=Appeal.Status.OPEN, entitlement__isnull=False
+        )
+    }
+    may_appeal = may_file(actor, household)
     items = []
     for row, explanation in explained:
         cycle = row.cycle
         kind = cycle.program.kind
         items.append(
             {
+                "open_appeal": open_appeals.get(row.pk),
+                "may_appeal": may_appeal and not row.eligible and cycle.status in APPEALABLE,
                 "program": cycle.program,
                 "cycle": cycle,
                 "entitlement": row,
@@ -84,3 +95,38 @@ def unit_cycles(context, unit):
     if not items:
         return {"items": []}
     return {"items": items, "unit": unit}
+
+
+@register.inclusion_tag("entitlements/_household_clearances.html", takes_context=True)
+def household_clearances_and_appeals(context, household):
+    """A household's school and enlistment clearances (granted or what was missing) and its appeals with their
+    decisions, for /my-household/ and the household page."""
+    from ..appeals import household_appeals, is_overdue, may_file
+    from ..clearances import condition_rows, household_clearances
+
+    actor = context["request"].user
+    clearances = household_clearances(actor=actor, household=household, limit=10)
+    appeals = list(household_appeals(actor=actor, household=household)[:10])
+    waiting = {appeal.clearance_id: appeal for appeal in appeals if appeal.clearance_id and appeal.status == "open"}
+    may_appeal = may_file(actor, household)
+    return {
+        "clearances": [
+            {
+                "clearance": clearance,
+                "missing": [row for row in condition_rows(clearance) if not row["met"]],
+                "open_appeal": waiting.get(clearance.pk),
+                "may_appeal": may_appeal and not clearance.granted,
+            }
+            for clearance in clearances
+        ],
+        "appeals": [{"appeal": appeal, "overdue": is_overdue(appeal)} for appeal in appeals],
+    }
+
+
+@register.inclusion_tag("entitlements/_unit_clearance_risks.html", takes_context=True)
+def unit_clearance_links(context, unit):
+    """Links to the households of `unit` at risk of a school or enlistment clearance denial, one per program."""
+    actor = context["request"].user
+    if unit is None or not can(actor, VIEW, unit):
+        return {"programs": []}
+    return {"programs": selectors.clearance_programs_of_unit(actor=actor, unit=unit), "unit": unit}

@@ -68,7 +68,14 @@ def nav_links(context) -> list[tuple[str, str, bool]]:
     if scope.is_admin or Role.OFFICER in scope.roles or Role.AUDITOR in scope.roles:
         links.append((_("Duties"), reverse("duties:dashboard")))
         links.append((_("Rations and benefits"), reverse("entitlements:programs")))
-    if scope.is_admin or scope.roles - {Role.RESIDENT}:
+    if scope.is_admin or {Role.OFFICER, Role.CLERK} & scope.roles:
+        links.append((_("Counters"), reverse("entitlements:counters")))
+    if scope.is_admin or {Role.OFFICER, Role.SCHOOL_CLERK, Role.RECRUITER} & scope.roles:
+        links.append((_("Clearances"), reverse("entitlements:clearance-new")))
+    if scope.is_admin or {Role.OFFICER, Role.AUDITOR} & scope.roles:
+        links.append((_("Appeals"), reverse("entitlements:appeals")))
+    # Clerks see no stamps but the ones their task shows them.
+    if scope.is_admin or scope.roles - {Role.RESIDENT, Role.CLERK, Role.SCHOOL_CLERK, Role.RECRUITER}:
         links.append((_("Stamps"), reverse("stamps:list")))
     if scope.is_admin or Role.OFFICER in scope.roles:
         links.append((_("Accounts"), reverse("accounts:list")))
@@ -87,10 +94,11 @@ def nav_links(context) -> list[tuple[str, str, bool]]:
 def signed_in_name(context) -> str:
     """Who is logged in, by name: the person of the registry a resident's or leader's account belongs to, or the
     account's own name; the user name only for accounts with neither (an administrator made from the command line)."""
-    from inminban.areas.access import active_assignments
+    from .. import views
 
     user = context["request"].user
-    assignment = active_assignments(user).filter(person__isnull=False).select_related("person").first()
-    if assignment is not None:
-        return assignment.person.full_name
+    views.start_page(user)  # reads the user's role assignments once per request, and notes their person
+    person = getattr(user, "_inminban_person", None)
+    if person is not None:
+        return person.full_name
     return user.get_full_name() or user.username

@@ -7,10 +7,12 @@
   var MESSAGES = DATA.messages;
   var PREFIX = DATA.prefixes[0];
   var PREFIX_COMPRESSED = DATA.prefixes[1];
+  var VOUCHER_PREFIX = DATA.prefixes[2];
+  var VOUCHER_PREFIX_COMPRESSED = DATA.prefixes[3];
   var SKEW_MS = DATA.clock_skew_seconds * 1000;
   var MAX_STATUS_AGE_MS = DATA.max_status_age_seconds == null ? null : DATA.max_status_age_seconds * 1000;
   var MAX_TEXT_LENGTH = 4000;
-  var KIND_NAMES = { 1: "labour", 2: "levy", 3: "directive" };
+  var KIND_NAMES = { 1: "labour", 2: "levy", 3: "directive", 4: "voucher", 5: "clearance" };
   var TAG_SIGN1 = 18;
 
   function Failure(reason, detail) {
@@ -356,11 +358,12 @@
     if (text.length > MAX_TEXT_LENGTH) throw new Failure("malformed", "(longer than " + MAX_TEXT_LENGTH + " characters)");
     var colon = text.indexOf(":");
     var prefix = colon < 0 ? text.slice(0, 8) : text.slice(0, colon);
-    if (colon < 0 || (prefix !== PREFIX && prefix !== PREFIX_COMPRESSED))
+    var isVoucher = prefix === VOUCHER_PREFIX || prefix === VOUCHER_PREFIX_COMPRESSED;
+    if (colon < 0 || (prefix !== PREFIX && prefix !== PREFIX_COMPRESSED && !isVoucher))
       throw new Failure("bad_prefix", "(starts with '" + prefix.slice(0, 8) + "')");
     try {
       data = b45decode(text.slice(colon + 1));
-      if (prefix === PREFIX_COMPRESSED) data = await inflate(data, 16 * MAX_TEXT_LENGTH);
+      if (prefix === PREFIX_COMPRESSED || prefix === VOUCHER_PREFIX_COMPRESSED) data = await inflate(data, 16 * MAX_TEXT_LENGTH);
       message = decodeSign1(data);
     } catch (e) {
       throw new Failure("malformed", "(" + (e && e.message ? e.message : "damaged data") + ")");
@@ -374,6 +377,8 @@
     if (!(await verifySign1(message, key.publicKey))) throw fail("bad_signature", "");
     try { claims = decodeClaims(message.payload); } catch (e) { throw fail("malformed", "(" + e.message + ")"); }
     found.claims = claims;
+    if (isVoucher !== (claims.dutyKind === "voucher"))
+      throw fail("malformed", isVoucher ? "(a voucher prefix on a stamp)" : "(a stamp prefix on a voucher)");
     if (key.kinds.indexOf(claims.dutyKind) < 0)
       throw fail("kind_not_allowed", "Key " + kid + " signs " + key.kinds.join(", ") + ", not " + claims.dutyKind + ".");
     var unitPath = trust.units.get(claims.unit);

@@ -1,7 +1,8 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from inminban.synth.demo import CAST, DEMO_PASSWORD, build_demo, demo_exists
+from inminban.synth.demo import CAST, CAST_DISTRIBUTION, DEMO_PASSWORD, build_demo, demo_exists
+from inminban.synth.demo_distribution import build_demo_distribution
 from inminban.synth.demo_duties import build_demo_duties
 from inminban.synth.demo_entitlements import build_demo_entitlements
 
@@ -26,10 +27,12 @@ class Command(BaseCommand):
             self.stdout.write("Added the demo directive, campaigns, levy and stamps.")
         if build_demo_entitlements(build_demo()):
             self.stdout.write("Added the demo ration and leader-benefit programs, with an approved cycle.")
+        if build_demo_distribution(build_demo()):
+            self.stdout.write("Added the demo counter with its clerk, a school clerk, clearances and an appeal.")
         self.stdout.write("")
         self.stdout.write(f"Open http://{host}:{port}/ and log in with one of these (password: {DEMO_PASSWORD}):")
         for username, role in zip(
-            CAST,
+            CAST + CAST_DISTRIBUTION,
             [
                 "administrator",
                 "officer, district A office",
@@ -39,6 +42,8 @@ class Command(BaseCommand):
                 "leader of unit B1",
                 "resident in unit A1",
                 "auditor of the city",
+                "counter clerk, district A distribution centre",
+                "school clerk, district A",
             ],
             strict=True,
         ):

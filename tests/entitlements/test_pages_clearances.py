@@ -1,0 +1,91 @@
+"""The clearance and appeal pages: a school clerk asks on a phone and reads the answer in words, the leader sees the
+households at risk, a household appeals from the page and the office decides from its queue."""
+
+# ruff: noqa: F811 - the fixtures imported from clearance_world are named as arguments
+
+from django.test import Client
+from django.utils import timezone
+
+from inminban.entitlements.models import Appeal, Clearance
+
+from .clearance_world import (  # noqa: F401 - fixtures
+    child_in,
+    clerks,
+    later,
+    other_household,
+    own_household,
+    resident_of,
+    school,
+    unchanged,
+)
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_school_clerk_sees_a_denial_in_words_and_a_grant_with_its_stamp(clerks, school, own_household, other_household):
+    clerk = _client(clerks["school-a"])
+    assert clerk.get("/clearances/new/").status_code == 200
+    denied_child = child_in(other_household)
+    denied_child.national_id = "HS-T-1"
+    denied_child.save()
+    response = clerk.post("/clearances/new/", {"program": school.pk, "person": "HS-T-1", "on": later()}, follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Not cleared" in page and "no stamp for “Street cleaning” (labour campaign)" in page
+    granted_child = child_in(own_household)
+    response = clerk.post("/clearances/new/", {"program": school.pk, "person": str(granted_child.pk), "on": later()})
+    clearance = Clearance.objects.get(person=granted_child)
+    assert response.status_code == 302 and response["Location"] == f"/clearances/{clearance.pk}/"
+    page = clerk.get(response["Location"]).content.decode()
+    assert f"/stamps/{clearance.stamp.serial}/" in page and "Cleared" in page
+    korean = clerk.get(response["Location"], headers={"Accept-Language": "ko"})
+    assert korean.status_code == 200
+
+
+def test_clerk_of_another_area_is_told_no_such_person(clerks, school, own_household, unchanged):
+    child = child_in(own_household)
+    clerk = _client(clerks["school-b"])
+    with unchanged():
+        response = clerk.post("/clearances/new/", {"program": school.pk, "person": str(child.pk), "on": later()})
+    # District B's clerk does not even see district A's program.
+    assert response.status_code in (404, 422)
+
+
+def test_leader_sees_the_households_at_risk(cast, school, other_household, unit_a1):
+    child_in(other_household)
+    leader = _client(cast["leader-a1"])
+    response = leader.get(f"/units/{unit_a1.code}/clearance-risks/?program={school.pk}&before={later(30)}")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert other_household.number in page and "Street cleaning" in page
+    assert _client(cast["leader-b1"]).get(f"/units/{unit_a1.code}/clearance-risks/").status_code == 404
+
+
+def test_household_appeals_from_the_page_and_the_office_decides(cast, clerks, school, other_household):
+    from inminban.entitlements import clearances
+
+    child = child_in(other_household)
+    clearance = clearances.clearance_request(
+        actor=clerks["school-a"], program=school, person=child, on=timezone.localdate()
+    )
+    resident = _client(resident_of(cast, other_household, "t-page-resident"))
+    page = resident.get(f"/clearances/{clearance.pk}/").content.decode()
+    assert f"/appeals/new/?clearance={clearance.pk}" in page
+    assert resident.get(f"/appeals/new/?clearance={clearance.pk}").status_code == 200
+    empty = resident.post(f"/appeals/new/?clearance={clearance.pk}", {"reason": "  "})
+    assert empty.status_code == 422 and not Appeal.objects.exists()
+    sent = resident.post(f"/appeals/new/?clearance={clearance.pk}", {"reason": "The stamp was lost."})
+    appeal = Appeal.objects.get()
+    assert sent.status_code == 302 and sent["Location"] == f"/appeals/{appeal.pk}/"
+
+    officer = _client(cast["officer-a"])
+    assert f"/appeals/{appeal.pk}/" in officer.get("/appeals/").content.decode()
+    decided = officer.post(f"/appeals/{appeal.pk}/", {"upheld": "no", "decision": "No record of the work."})
+    assert decided.status_code == 302
+    page = resident.get(f"/appeals/{appeal.pk}/").content.decode()
+    assert "No record of the work." in page and "Rejected" in page
+    assert resident.post(f"/appeals/{appeal.pk}/", {"upheld": "yes", "decision": "x"}).status_code == 403
