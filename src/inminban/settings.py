@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Before the others: it sees every answer under /api/, Django's own for an exception in a middleware included.
     "inminban.api.errors.ApiErrorMiddleware",
+    "inminban.web.middleware.UploadSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "inminban.common.database.BusyDatabaseTimeoutMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -244,6 +245,8 @@ TOKEN_LIFETIME_DAYS = env_int("INMINBAN_TOKEN_LIFETIME_DAYS", 90)
 
 # A request body larger than this is refused (413) before it is parsed.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("INMINBAN_MAX_BODY_BYTES", 256 * 1024)
+# Any request body, files included (an appeal's document is at most 2 MB): larger ones answer 413 unread.
+MAX_UPLOAD_BYTES = env_int("INMINBAN_MAX_UPLOAD_BYTES", 4 * 1024 * 1024)
 
 # Idempotency-Key: how long a key is kept (a retry within it gets the first answer), and how long a retry waits for
 # a first request still running before it answers 409 with Retry-After.

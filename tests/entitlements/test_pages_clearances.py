@@ -3,6 +3,8 @@ households at risk, a household appeals from the page and the office decides fro
 
 # ruff: noqa: F811 - the fixtures imported from clearance_world are named as arguments
 
+from datetime import timedelta
+
 from django.test import Client
 from django.utils import timezone
 
@@ -51,8 +53,13 @@ def test_clerk_of_another_area_is_told_no_such_person(clerks, school, own_househ
     clerk = _client(clerks["school-b"])
     with unchanged():
         response = clerk.post("/clearances/new/", {"program": school.pk, "person": str(child.pk), "on": later()})
-    # District B's clerk does not even see district A's program.
-    assert response.status_code in (404, 422)
+    # District B's clerk does not even see district A's program: no program of theirs to ask under.
+    assert response.status_code == 404
+    page = clerk.get("/clearances/new/")
+    assert (
+        page.status_code == 200
+        and "No school or enlistment clearance program covers your area" in page.content.decode()
+    )
 
 
 def test_leader_sees_the_households_at_risk(cast, school, other_household, unit_a1):
@@ -89,3 +96,54 @@ def test_household_appeals_from_the_page_and_the_office_decides(cast, clerks, sc
     page = resident.get(f"/appeals/{appeal.pk}/").content.decode()
     assert "No record of the work." in page and "Rejected" in page
     assert resident.post(f"/appeals/{appeal.pk}/", {"upheld": "yes", "decision": "x"}).status_code == 403
+
+
+def test_an_oversized_upload_is_refused_unread_and_nothing_is_written(
+    cast, clerks, school, other_household, settings, unchanged
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from inminban.entitlements import clearances
+
+    child = child_in(other_household)
+    clearance = clearances.clearance_request(
+        actor=clerks["school-a"], program=school, person=child, on=timezone.localdate()
+    )
+    resident = _client(resident_of(cast, other_household, "t-upload-resident"))
+    settings.MAX_UPLOAD_BYTES = 4000
+    document = SimpleUploadedFile("big.pdf", b"%PDF-1.4\n" + b"0" * 8000, content_type="application/pdf")
+    with unchanged():
+        response = resident.post(
+            f"/appeals/new/?clearance={clearance.pk}", {"reason": "The stamp was lost.", "attachment": document}
+        )
+    assert response.status_code == 413 and "too large" in response.content.decode()
+
+
+def test_odd_appeal_references_are_not_found_rather_than_a_crash(cast, other_household):
+    resident = _client(resident_of(cast, other_household, "t-odd-resident"))
+    for value in ("²", "1" * 5000, "-1", "1e3"):
+        assert resident.get("/appeals/new/", {"entitlement": value}).status_code == 404, value
+
+
+def test_a_school_clerk_asks_only_about_school_age_people_and_reads_only_their_own_requests(
+    cast, clerks, school, own_household, unchanged
+):
+    from inminban.common.errors import DomainError
+    from inminban.entitlements import clearances
+
+    adult = own_household.memberships.filter(until=None).select_related("person").order_by("person__birth_date")[0]
+    with unchanged():
+        try:
+            clearances.clearance_request(
+                actor=clerks["school-a"], program=school, person=adult.person, on=timezone.localdate()
+            )
+        except DomainError as error:
+            assert error.field == "person" and "aged 4 to 18" in error.message
+        else:
+            raise AssertionError("a school clerk was answered about an adult")
+    child = child_in(own_household)
+    on = timezone.localdate() + timedelta(days=20)
+    mine = clearances.clearance_request(actor=clerks["school-a"], program=school, person=child, on=on)
+    officer_asked = clearances.clearance_request(actor=cast["officer-a"], program=school, person=child, on=on)
+    seen = set(clearances.clearances_visible(actor=clerks["school-a"]).values_list("pk", flat=True))
+    assert mine.pk in seen and officer_asked.pk not in seen

@@ -143,6 +143,9 @@ def test_the_same_form_sent_twice_is_recorded_once(distribution, client_for):
         ("0", "Hand out more than nothing."),
         ("-5", "Hand out more than nothing."),
         ("99999", "is left on this voucher"),
+        ("1e999999999", "Write a number, for example 5 or 2.5."),
+        ("sNaN", "Write a number, for example 5 or 2.5."),
+        ("Infinity", "Write a number, for example 5 or 2.5."),
     ],
 )
 def test_bad_amount_shows_the_error_summary_and_writes_nothing(amount, message, distribution, client_for):

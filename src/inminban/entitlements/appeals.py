@@ -188,6 +188,11 @@ def _grant_entitlement(actor, appeal: Appeal) -> dict:
     if cycle.status not in APPEALABLE:
         raise DomainError("upheld", "The cycle is closed: nothing more can be handed out in it.")
     quantity = amount_for(cycle, entitlement)
+    if quantity <= 0:
+        raise DomainError(
+            "upheld",
+            "No member of the household falls in a category of the program's norms, so upholding would grant nothing.",
+        )
     entitlement.eligible, entitlement.quantity, entitlement.appeal = True, quantity, appeal
     entitlement.save(update_fields=["eligible", "quantity", "appeal"])
     tallies = CycleTally.objects.filter(cycle=cycle, unit=entitlement.unit, outcomes=entitlement.outcomes)

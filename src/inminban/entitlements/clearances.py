@@ -51,6 +51,13 @@ CLEARANCE_AGES = {
     Program.Kind.SCHOOL_CLEARANCE: (6, 7),
     Program.Kind.ENLISTMENT_CLEARANCE: (17, 20),
 }
+# Whom a school clerk or a recruitment officer may ask about (ages on the day asked, inclusive): children of school
+# age, young adults of enlistment age. Wider than the ages at risk above (late enrolments, transfers, deferrals), but
+# not the whole population of their area: a clerk is not a registry reader. Officers may ask for anyone.
+CLERK_AGES = {
+    Program.Kind.SCHOOL_CLEARANCE: (4, 18),
+    Program.Kind.ENLISTMENT_CLEARANCE: (16, 30),
+}
 VALID_DAYS = 30  # a clearance stamp is valid until the end of this many days after the day it was asked for
 EARLIEST_DAYS_BACK = 30  # how far back a clearance may be asked for: it is for an enrolment or enlistment to come
 
@@ -173,6 +180,19 @@ def _require_request(actor, program: Program, unit: Area) -> None:
     raise NotVisible("person not found")
 
 
+def _require_clerk_age(actor, program: Program, person: Person, on: date) -> None:
+    if can(actor, MANAGE_AREAS, program.area):
+        return
+    low, high = CLERK_AGES[program.kind]
+    age = on.year - person.birth_date.year - ((on.month, on.day) < (person.birth_date.month, person.birth_date.day))
+    if not low <= age <= high:
+        raise DomainError(
+            "person",
+            "This clearance is asked for people aged %(low)s to %(high)s; ask the district office for others.",
+            params={"low": low, "high": high},
+        )
+
+
 # Writing ----------------------------------------------------------------------------------------------------------
 
 
@@ -222,7 +242,8 @@ def clearance_stamp_issue(*, actor, clearance: Clearance) -> Stamp:
         measure="",
         period_start=clearance.on,
         period_end=clearance.on,
-        expires_at=_stamp_expiry(clearance.on),
+        # Valid from the day asked for, or from today for one granted later on appeal: never issued near its end.
+        expires_at=_stamp_expiry(max(clearance.on, timezone.localdate())),
     )
 
 
@@ -242,6 +263,7 @@ def clearance_request(*, actor: User, program: Program, person: Person, on) -> C
     unit = household.unit
     if not unit.path.startswith(program.area.path):
         raise DomainError("person", "The program does not cover the person's unit.")
+    _require_clerk_age(actor, program, person, on)
     snapshot = clearance_snapshot(program, on)
     verdict = cycle_sql.household_verdict(_plan(program, snapshot, on), household.pk)
     if verdict is None:
@@ -300,7 +322,8 @@ def clearances_visible(*, actor) -> QuerySet[Clearance]:
     q = Q(pk__in=visible)
     for kind, action in ACTION_OF_KIND.items():
         for prefix in scope.prefixes(action):
-            q |= Q(program__kind=kind) & subtree_q("unit__path", prefix)
+            # A clerk reads the clearances they asked for, not those other schools or offices asked for.
+            q |= Q(program__kind=kind, requested_by=actor) & subtree_q("unit__path", prefix)
     return base.filter(q)
 
 

@@ -21,4 +21,8 @@ SERVICE_MESSAGES = [
     gettext_noop("A reference such as campaign:12, levy:3 or directive:5."),
     gettext_noop("You computed this cycle; another officer must approve it."),
     gettext_noop("No office of yours governs this area."),
+    gettext_noop("This clearance is asked for people aged %(low)s to %(high)s; ask the district office for others."),
+    gettext_noop(
+        "No member of the household falls in a category of the program's norms, so upholding would grant nothing."
+    ),
 ]

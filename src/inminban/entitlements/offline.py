@@ -112,6 +112,21 @@ def _pack_cycles(counter):
     )
 
 
+def _refuse_other_counters_pack(counter, directory: Path) -> None:
+    """A directory holds one counter's pack: its hand-outs must never be uploaded as another counter's."""
+    existing = directory / COUNTER_FILE
+    if not existing.exists():
+        return
+    try:
+        code = json.loads(existing.read_text(encoding="utf-8"))["counter"]["code"]
+    except (ValueError, KeyError, TypeError):
+        code = None
+    if code != counter.code:
+        raise PackError(
+            f"{directory} holds the pack of another counter ({code or 'unreadable'}); use an empty directory."
+        )
+
+
 def pack_write(counter, directory: Path) -> list[Path]:
     """Write the counter's pack into `directory` (made if missing; redemptions already recorded there are kept).
     The trust files are exported as `inminban stamp export` writes them."""
@@ -122,6 +137,7 @@ def pack_write(counter, directory: Path) -> list[Path]:
     from .vouchers import OPEN_STATUSES
 
     directory = Path(directory)
+    _refuse_other_counters_pack(counter, directory)
     written = export_documents(directory)
     cycles = _pack_cycles(counter)
     open_ids = [cycle.pk for cycle in cycles if cycle.status in OPEN_STATUSES]

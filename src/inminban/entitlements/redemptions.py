@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -213,6 +213,19 @@ def _write(*, actor, counter: Counter, entitlement: Entitlement, voucher: Stamp,
     return redemption
 
 
+def _lock_cycle_open(cycle_id: int) -> None:
+    """Hold the cycle open for this transaction: a share lock on PostgreSQL, so that closing it (which locks its row
+    for update and revokes what is left) waits for a hand-out in progress, and a hand-out waits for a closing; then
+    the cycle must still be open. SQLite runs one writer at a time, so a plain read suffices there."""
+    table = Cycle._meta.db_table
+    with connection.cursor() as cursor:
+        lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+        cursor.execute(f"SELECT status FROM {table} WHERE id = %s{lock}", [cycle_id])
+        row = cursor.fetchone()
+    if row is None or row[0] not in OPEN_STATUSES:
+        raise DomainError("voucher", REFUSALS["cycle_closed"], code="voucher_cycle_closed")
+
+
 @transaction.atomic
 def redemption_record(
     *, actor, counter: Counter, text: str, quantity: int | None = None, cycle: Cycle | None = None, uid=None
@@ -222,6 +235,7 @@ def redemption_record(
     check = voucher_check(actor=actor, counter=counter, text=text, cycle=cycle)
     if not check.ok:
         _refuse(check)
+    _lock_cycle_open(check.entitlement.cycle_id)
     entitlement = Entitlement.objects.select_for_update().get(pk=check.entitlement.pk)
     if entitlement.left <= 0:  # another counter took the rest between the check and the lock
         _refuse(voucher_check(actor=actor, counter=counter, text=text, cycle=cycle))
@@ -239,8 +253,9 @@ def redemption_record(
     redemption = _write(
         actor=actor, counter=counter, entitlement=entitlement, voucher=check.voucher, quantity=quantity, uid=uid
     )
-    _settle(entitlement)
+    settled = _settle_remembering(entitlement, {redemption.pk})
     redemption.refresh_from_db()
+    _audit_settled(actor, settled)
     audit_record(
         actor=actor,
         action="redemption.record",
@@ -321,6 +336,46 @@ def _upload_refusal(verifier, counter: Counter, item: dict):
     return voucher, entitlement
 
 
+def _settle_remembering(entitlement: Entitlement, new_ids: set[int]) -> list[tuple[Redemption, tuple[str, int]]]:
+    """`_settle`, and which of the redemptions recorded before (not those in `new_ids`) changed, with what they were."""
+    before = {
+        pk: (status, excess)
+        for pk, status, excess in Redemption.objects.filter(entitlement=entitlement).values_list(
+            "pk", "status", "excess"
+        )
+    }
+    return [(redemption, before[redemption.pk]) for redemption in _settle(entitlement) if redemption.pk not in new_ids]
+
+
+def _audit_settled(actor, settled: list[tuple[Redemption, tuple[str, int]]]) -> None:
+    """A redemption recorded earlier that a later write showed to come after another: audited as it changed."""
+    for redemption, (status, excess) in settled:
+        program = redemption.cycle.program
+        audit_record(
+            actor=actor,
+            action="redemption.settle",
+            target=redemption,
+            area=redemption.unit,
+            household_id=redemption.household_id,
+            before={"status": status, "excess": voucher_quantity(program, excess)},
+            after={
+                "status": redemption.status,
+                "excess": voucher_quantity(program, redemption.excess),
+                "measure": voucher_measure(program),
+                "counter": redemption.counter_id,
+                "conflict_with": redemption.conflict_with.uid if redemption.conflict_with_id else None,
+            },
+        )
+
+
+def _id_in_use(item: dict) -> dict:
+    return {
+        "id": str(item["uid"]),
+        "reason": "id_in_use",
+        "message": "Another counter's hand-out has this id: it was not recorded for this counter.",
+    }
+
+
 @transaction.atomic
 def redemptions_upload(*, actor, counter: Counter, items: list) -> UploadResult:
     """Record the redemptions an offline counter kept, each with the id the counter gave it. An id already recorded
@@ -341,12 +396,16 @@ def redemptions_upload(*, actor, counter: Counter, items: list) -> UploadResult:
     if len(set(uids)) != len(uids):
         raise DomainError("redemptions", "The same redemption id appears twice in the upload.")
     Counter.objects.select_for_update().filter(pk=counter.pk).first()
-    known = set(Redemption.objects.filter(uid__in=uids).values_list("uid", flat=True))
-    result = UploadResult(already=[str(uid) for uid in uids if uid in known])
+    known = dict(Redemption.objects.filter(uid__in=uids).values_list("uid", "counter_id"))
+    result = UploadResult(already=[str(uid) for uid in uids if known.get(uid) == counter.pk])
     verifier = server_verifier()
     accepted = []
     for item in parsed:
         if item["uid"] in known:
+            if known[item["uid"]] != counter.pk:
+                # Another counter's hand-out has this id (a pack directory reused for another counter): not this
+                # counter's, and not to be marked as uploaded by it.
+                result.refused.append(_id_in_use(item))
             continue
         found = _upload_refusal(verifier, counter, item)
         if isinstance(found, dict):
@@ -360,30 +419,27 @@ def redemptions_upload(*, actor, counter: Counter, items: list) -> UploadResult:
         .order_by("pk")
     }
     for item, voucher, entitlement in accepted:
-        redemption = _write(
-            actor=actor,
-            counter=counter,
-            entitlement=locked[entitlement.pk],
-            voucher=voucher,
-            quantity=item["quantity"],
-            uid=item["uid"],
-            handed_at=item["handed_at"],
-            clerk_name=item["clerk"],
-            offline=True,
-        )
+        try:
+            with transaction.atomic():
+                redemption = _write(
+                    actor=actor,
+                    counter=counter,
+                    entitlement=locked[entitlement.pk],
+                    voucher=voucher,
+                    quantity=item["quantity"],
+                    uid=item["uid"],
+                    handed_at=item["handed_at"],
+                    clerk_name=item["clerk"],
+                    offline=True,
+                )
+        except IntegrityError:  # another counter's upload recorded this id a moment ago
+            result.refused.append(_id_in_use(item))
+            continue
         result.recorded.append(redemption)
     new_ids = {redemption.pk for redemption in result.recorded}
     settled = []
     for entitlement in locked.values():
-        before = {
-            pk: (status, excess)
-            for pk, status, excess in Redemption.objects.filter(entitlement=entitlement).values_list(
-                "pk", "status", "excess"
-            )
-        }
-        for redemption in _settle(entitlement):
-            if redemption.pk not in new_ids:
-                settled.append((redemption, before[redemption.pk]))
+        settled += _settle_remembering(entitlement, new_ids)
     for redemption in result.recorded:
         redemption.refresh_from_db()
         if redemption.status == Redemption.Status.CONFLICT:
@@ -396,24 +452,10 @@ def redemptions_upload(*, actor, counter: Counter, items: list) -> UploadResult:
             household_id=redemption.household_id,
             after=_redemption_after(redemption),
         )
-    for redemption, (status, excess) in settled:
+    for redemption, _before in settled:
         if redemption.status == Redemption.Status.CONFLICT:
             result.conflicts.append(redemption)
-        audit_record(
-            actor=actor,
-            action="redemption.settle",
-            target=redemption,
-            area=redemption.unit,
-            household_id=redemption.household_id,
-            before={"status": status, "excess": voucher_quantity(redemption.cycle.program, excess)},
-            after={
-                "status": redemption.status,
-                "excess": voucher_quantity(redemption.cycle.program, redemption.excess),
-                "measure": voucher_measure(redemption.cycle.program),
-                "counter": redemption.counter_id,
-                "conflict_with": redemption.conflict_with.uid if redemption.conflict_with_id else None,
-            },
-        )
+    _audit_settled(actor, settled)
     return result
 
 

@@ -5,7 +5,9 @@ with the printable stamp, or denied with what the household is missing. The unit
 be denied before the enrolment day. A household (or its leader) appeals a denial; the office works through its
 queue, nearest deadline first, and decides."""
 
+import re
 from datetime import date
+from pathlib import Path
 
 from django import forms
 from django.http import FileResponse, Http404
@@ -121,7 +123,9 @@ def clearance_request_page(request):
     programs = _askable_programs(actor)
     if not programs:
         scope = scope_for(actor)
-        if not (scope.is_admin or {Role.OFFICER, Role.SCHOOL_CLERK, Role.RECRUITER} & scope.roles):
+        if request.method == "POST" or not (
+            scope.is_admin or {Role.OFFICER, Role.SCHOOL_CLERK, Role.RECRUITER} & scope.roles
+        ):
             raise NotVisible("no clearance programs")
         # Someone whose work this is, in an area no clearance program covers yet: told so, not "not found".
         return render(request, "entitlements/clearance_request.html", {"form": None})
@@ -220,7 +224,7 @@ def _denial(actor, request):
     ):
         value = request.GET.get(name) or request.POST.get(name)
         if value:
-            if not value.isdigit():
+            if not re.fullmatch(r"[0-9]{1,18}", value):
                 raise NotVisible(name)
             return name, lookup(int(value))
     raise NotVisible("nothing to appeal")
@@ -355,8 +359,15 @@ def appeal_attachment(request, pk):
     appeal = appeals.appeal_detail(actor=request.user, pk=pk)
     if not appeal.attachment:
         raise Http404
+    # The type is the one the upload was checked to be (its stored name ends with it), never guessed from the name
+    # the sender gave; the download keeps that name but always with the real extension.
+    stored = Path(appeal.attachment.name).suffix.lower()
+    content_type = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".png": "image/png"}.get(stored)
+    if content_type is None:
+        raise Http404
+    shown = Path(appeal.attachment_name or "document").stem or "document"
     response = FileResponse(
-        appeal.attachment.open("rb"), as_attachment=True, filename=appeal.attachment_name or "document"
+        appeal.attachment.open("rb"), as_attachment=True, filename=f"{shown}{stored}", content_type=content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response

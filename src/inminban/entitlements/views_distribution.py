@@ -114,8 +114,13 @@ class HandOutForm(PageForm):
         except InvalidOperation:
             self.add_error("amount", _("Write a number, for example 5 or 2.5."))
             return data
+        if not value.is_finite() or value.adjusted() > 9:
+            # Nothing a voucher holds is a billion kilograms or won; refusing here also keeps "1e999999999" from
+            # being expanded into a billion-digit number below.
+            self.add_error("amount", _("Write a number, for example 5 or 2.5."))
+            return data
         scaled = value if cash else value * 1000
-        if not value.is_finite() or scaled != scaled.to_integral_value():
+        if scaled != scaled.to_integral_value():
             self.add_error(
                 "amount", _("Whole won only.") if cash else _("At most three decimals: grams are the smallest unit.")
             )

@@ -59,14 +59,15 @@ def _issue_range(*, actor, cycle: Cycle, low: int, high: int) -> int:
     """Write the vouchers of the cycle's entitled households with low <= id < high that have none yet, and link them
     to their entitlements. One transaction; safe to redo (households with a voucher are skipped)."""
     with transaction.atomic():
+        program = cycle.program
+        # The key's row lock first, then the count: the indexes reserved are exactly the rows the INSERT writes.
+        key = office_signing_key(actor=actor, office=program.office)
         pending = Entitlement.objects.filter(
             cycle=cycle, eligible=True, voucher__isnull=True, household_id__gte=low, household_id__lt=high
         )
         count = pending.count()
         if not count:
             return 0
-        program = cycle.program
-        key = office_signing_key(actor=actor, office=program.office)
         base = key.next_status_index
         SigningKey.objects.filter(pk=key.pk).update(next_status_index=base + count)
         ref = voucher_ref(cycle)

@@ -81,7 +81,10 @@ class Command(BaseCommand):
         counter = Counter.objects.select_related("area", "office").filter(code=counter_code).first()
         if counter is None:
             raise CommandError(f"No counter with the code {counter_code!r}.")
-        written = pack_write(counter, directory)
+        try:
+            written = pack_write(counter, directory)
+        except PackError as exc:
+            raise CommandError(str(exc)) from None
         pack = pack_load(directory)
         open_cycles = [cycle for cycle in pack.cycles.values() if cycle["status"] != "closed"]
         self.stdout.write(
