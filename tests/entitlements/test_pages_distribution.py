@@ -441,3 +441,15 @@ def test_the_office_resolves_a_conflict_on_the_page(handed, client_for):
 def test_the_cycle_page_links_the_reconciliation(handed, client_for):
     response = client_for("officer-a").get(f"/cycles/{handed.cycle.pk}/")
     assert f"/cycles/{handed.cycle.pk}/reconciliation/" in response.content.decode()
+
+
+def test_a_scan_is_in_the_households_access_log_under_the_clerks_role(distribution, client_for):
+    from inminban.audit.models import AccessLogEntry
+
+    entitlement = distribution.vouchers[3]
+    before = AccessLogEntry.objects.filter(household=entitlement.household).count()
+    client = client_for("ctr-clerk-a")
+    response = _check(client, distribution.counter_a, distribution.text(3))
+    assert response.status_code == 200 and "Record the hand-out" in _words(response)
+    logged = AccessLogEntry.objects.filter(household=entitlement.household).order_by("-at")
+    assert logged.count() == before + 1 and logged[0].actor.username == "ctr-clerk-a"

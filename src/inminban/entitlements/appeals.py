@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from inminban.areas.access import MANAGE_AREAS, VIEW, active_assignments, restrict, scope_for, subtree_q
 from inminban.areas.models import Role
-from inminban.audit.services import audit_record
+from inminban.audit.services import access_record, audit_record
 from inminban.common.errors import DomainError, NotPermitted, NotVisible
 from inminban.registry.models import Household
 
@@ -280,10 +280,13 @@ def appeals_visible(*, actor) -> QuerySet[Appeal]:
 
 
 def appeal_detail(*, actor, pk) -> Appeal:
+    """One appeal the actor may read; the read is noted in the household's access log."""
     try:
-        return appeals_visible(actor=actor).get(pk=pk)
+        appeal = appeals_visible(actor=actor).get(pk=pk)
     except (Appeal.DoesNotExist, ValueError, TypeError):
         raise NotVisible(f"appeal {pk} not found") from None
+    access_record(actor=actor, household=appeal.household)
+    return appeal
 
 
 def household_appeals(*, actor, household: Household) -> QuerySet[Appeal]:

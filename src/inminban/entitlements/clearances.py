@@ -28,7 +28,7 @@ from inminban.areas.access import (
     subtree_q,
 )
 from inminban.areas.models import Area
-from inminban.audit.services import audit_record
+from inminban.audit.services import access_record, audit_record
 from inminban.common.errors import DomainError, NotPermitted, NotVisible
 from inminban.common.validators import effective_date
 from inminban.duties.selectors import ancestor_paths
@@ -328,10 +328,13 @@ def clearances_visible(*, actor) -> QuerySet[Clearance]:
 
 
 def clearance_detail(*, actor, pk) -> Clearance:
+    """One clearance the actor may read; the read is noted in the person's access log."""
     try:
-        return clearances_visible(actor=actor).get(pk=pk)
+        clearance = clearances_visible(actor=actor).get(pk=pk)
     except (Clearance.DoesNotExist, ValueError, TypeError):
         raise NotVisible(f"clearance {pk} not found") from None
+    access_record(actor=actor, person=clearance.person)
+    return clearance
 
 
 def household_clearances(*, actor, household: Household, limit: int = 50) -> list[Clearance]:

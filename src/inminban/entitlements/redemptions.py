@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from inminban.areas.access import MANAGE_AREAS, REDEEM, can, require
-from inminban.audit.services import audit_record
+from inminban.audit.services import access_record, audit_record
 from inminban.common.errors import DomainError, NotVisible
 from inminban.stamps import codec
 from inminban.stamps.documents import server_verifier
@@ -76,7 +76,8 @@ _SIGNED_BUT_REFUSED = ("revoked", "expired")
 
 
 def voucher_check(*, actor, counter: Counter, text: str, cycle: Cycle | None = None) -> VoucherCheck:
-    """Verify a voucher text at a counter and find what is left on it. Never writes; refusals carry a reason code."""
+    """Verify a voucher text at a counter and find what is left on it. Writes nothing but the read in the household's
+    access log; refusals carry a reason code."""
     require_counter(actor, counter)
     if not isinstance(text, str) or not text.strip():
         raise DomainError("voucher", "Scan or type the voucher's text.")
@@ -106,6 +107,8 @@ def voucher_check(*, actor, counter: Counter, text: str, cycle: Cycle | None = N
         raise NotVisible("voucher not found")
     if not (can(actor, REDEEM, voucher.unit) or can(actor, MANAGE_AREAS, voucher.unit)):
         raise NotVisible("voucher not found")
+    # What the clerk is about to see of the household (members counted, what it received): in its access log.
+    access_record(actor=actor, household=entitlement.household)
     found = {"voucher": voucher, "entitlement": entitlement, "claims": claims}
     voucher_cycle = entitlement.cycle
     if cycle is not None and voucher_cycle.pk != cycle.pk:
