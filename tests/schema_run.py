@@ -31,6 +31,9 @@ RUNS = {
     "entitlements": ["entitlements"],
     "distribution": ["counters", "vouchers", "redemptions"],
     "clearances": ["clearances", "appeals"],
+    "votes": ["nominations", "votes", "governance-rules"],
+    "petitions": ["petitions"],
+    "governance": ["feedback-reports", "notifications"],
 }
 
 CHECKS = [

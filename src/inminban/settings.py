@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "inminban.stamps",
     "inminban.jobs",
     "inminban.entitlements",
+    "inminban.governance",
     "inminban.api",
     "inminban.synth",
     "inminban.ops",

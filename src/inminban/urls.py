@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("inminban.stamps.urls")),
     path("", include("inminban.duties.urls")),
     path("", include("inminban.entitlements.urls")),
+    path("", include("inminban.governance.urls")),
     path("", include("inminban.accounts.urls")),
     path("", include("inminban.registry.urls")),
     path("", include("inminban.web.urls")),

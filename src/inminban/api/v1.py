@@ -137,6 +137,10 @@ def register_routers() -> None:
     from inminban.entitlements.api import router as entitlements_router
     from inminban.entitlements.api_clearances import router as clearances_router
     from inminban.entitlements.api_counters import router as counters_router
+    from inminban.governance.api.notices import router as notices_router
+    from inminban.governance.api.petitions import router as petitions_router
+    from inminban.governance.api.reports import router as reports_router
+    from inminban.governance.api.votes import router as votes_router
     from inminban.registry.api import router as registry_router
     from inminban.stamps.api import router as stamps_router
 
@@ -148,6 +152,10 @@ def register_routers() -> None:
     api.add_router("/", entitlements_router)
     api.add_router("/", clearances_router)
     api.add_router("/", counters_router)
+    api.add_router("/", votes_router)
+    api.add_router("/", petitions_router)
+    api.add_router("/", reports_router)
+    api.add_router("/", notices_router)
 
 
 register_routers()

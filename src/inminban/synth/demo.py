@@ -115,8 +115,16 @@ def build_demo(*, size: DemoSize | None = None, seed: int = 2008) -> dict[str, U
     city = area_services.area_create(
         actor=admin, parent=province, level=levels["city"], code=CITY_CODE, name_ko="혜산시", name_en="Hyesan"
     )
+    # The city's people's committee: petitions that outgrow a district, or that a district leaves unanswered, go here.
+    city_office = area_services.office_create(
+        actor=admin, area=city, code=f"{CITY_CODE}-OFFICE", name_ko="혜산시 인민위원회", name_en="Hyesan city committee"
+    )
+    city_officer = _user("officer-city")
+    area_services.role_assign(
+        actor=admin, user=city_officer, role=Role.OFFICER, office=city_office, since=REGISTRY_START
+    )
     district_names = [("A", "성후동", "Songhu-dong"), ("B", "연봉동", "Yonbong-dong"), ("C", "혜화동", "Hyehwa-dong")]
-    cast: dict[str, User] = {"admin": admin}
+    cast: dict[str, User] = {"admin": admin, "officer-city": city_officer}
     household_counter = 0
     for letter, name_ko, name_en in district_names[: size.districts]:
         district = area_services.area_create(
@@ -228,6 +236,16 @@ def _build_household(admin: User, unit: Area, people: _People, street: str, inde
             )
 
 
-CAST = ["admin", "officer-a", "officer-a2", "officer-b", "leader-a1", "leader-b1", "resident-a1", "auditor"]
+CAST = [
+    "admin",
+    "officer-city",
+    "officer-a",
+    "officer-a2",
+    "officer-b",
+    "leader-a1",
+    "leader-b1",
+    "resident-a1",
+    "auditor",
+]
 # Made by the distribution part of the demo (demo_distribution.py), after the cycle it hands out.
 CAST_DISTRIBUTION = ["clerk-a", "school-a"]

@@ -1,0 +1,1 @@
+"""Governance's /api/v1/ routers, one module per resource."""

@@ -1,0 +1,3 @@
+"""Pages: petitions. Thin: scoping in the selectors, rules in the services."""
+
+urlpatterns = []

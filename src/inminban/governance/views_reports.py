@@ -1,0 +1,3 @@
+"""Pages: reports. Thin: scoping in the selectors, rules in the services."""
+
+urlpatterns = []

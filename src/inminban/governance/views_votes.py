@@ -1,0 +1,3 @@
+"""Pages: votes. Thin: scoping in the selectors, rules in the services."""
+
+urlpatterns = []
