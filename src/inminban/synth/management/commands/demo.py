@@ -35,6 +35,7 @@ class Command(BaseCommand):
             CAST + CAST_DISTRIBUTION,
             [
                 "administrator",
+                "officer, city committee (petitions that go up from the districts)",
                 "officer, district A office",
                 "second officer, district A office (approves cycles)",
                 "officer, district B office",
@@ -47,6 +48,6 @@ class Command(BaseCommand):
             ],
             strict=True,
         ):
-            self.stdout.write(f"  {username:<12} {role}")
+            self.stdout.write(f"  {username:<13} {role}")
         if not no_serve:
             call_command("serve", host=host, port=port)
