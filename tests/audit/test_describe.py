@@ -2,6 +2,7 @@
 field labels, references by name (linked only where the viewer may open them), unchanged fields left out."""
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -250,7 +251,80 @@ def _samples(cast) -> dict[str, AuditEntry]:
         "attendance.age_override": entry("attendance.age_override", household, None, {
             "session": campaign.sessions.order_by("pk").first().pk, "person": person.pk, "age": 15, "min_age": 17,
             "max_age": 60, "reason": "스스로 나옴"}, target_type="duties.attendance", household_id=household.pk),
+        # Consent votes (governance/votes.py)
+        "governance_rules.set": entry("governance_rules.set", household.unit, {
+            "office": counter.office_id, "quorum_percent": "50.00", "window_days": 7, "electorate": "household"}, {
+            "office": counter.office_id, "quorum_percent": "60.00", "window_days": 10, "electorate": "adult"},
+            target_type="governance.governancerules"),
+        "nomination.create": entry("nomination.create", household.unit, None, {
+            "unit": household.unit_id, "office": 1, "person": person.pk, "statement": "성실한 이웃"},
+            target_type="governance.nomination", household_id=household.pk),
+        **{
+            f"nomination.{verb}": entry(f"nomination.{verb}", household.unit, {"status": "voting"}, {
+                "status": status, "person": person.pk, "unit": household.unit_id}, target_type="governance.nomination")
+            for verb, status in (("approve", "approved"), ("reject", "rejected"))
+        },
+        "nomination.withdraw": entry("nomination.withdraw", household.unit, {"status": "voting"}, {
+            "status": "withdrawn", "person": person.pk, "unit": household.unit_id, "reason": "후보 사퇴"},
+            target_type="governance.nomination"),
+        **{
+            action: entry(action, household.unit, None, {
+                "kind": "consent", "unit": household.unit_id, "opens_at": timezone.now().isoformat(),
+                "closes_at": timezone.now().isoformat(), "electorate": "household", "electorate_size": 25,
+                "quorum_percent": "50.00", "approval_percent": "50.00"}, target_type="governance.consentvote")
+            for action in ("vote.open", "vote.recall_open")
+        },
+        "vote.participate": entry("vote.participate", household.unit, None, {
+            "household": household.pk, "unit": household.unit_id, "channel": "online"},
+            target_type="governance.consentvote", household_id=household.pk),
+        "vote.paper_tally": entry("vote.paper_tally", household.unit, None, {
+            "vote": 1, "unit": household.unit_id, "sheet_number": "3-1", "yes": 4, "no": 2, "abstain": 1,
+            "counted": 7}, target_type="governance.papertally"),
+        "vote.close": entry("vote.close", household.unit, {"status": "open"}, {
+            "status": "closed", "unit": household.unit_id, "electorate_size": 25, "ballots": 18, "yes": 5, "no": 10,
+            "abstain": 3, "quorum_met": True, "approval_met": False, "passed": False},
+            target_type="governance.consentvote"),
+        "vote.withdraw": entry("vote.withdraw", household.unit, {"status": "open"}, {
+            "status": "withdrawn", "unit": household.unit_id, "reason": "잘못 지명함"},
+            target_type="governance.consentvote"),
+        "appointment.create": entry("appointment.create", household.unit, None, {
+            "unit": household.unit_id, "person": person.pk, "user": user.pk, "starts_on": today, "ends_on": today,
+            "nomination": 1}, target_type="governance.appointment", household_id=household.pk),
+        "appointment.recall": entry("appointment.recall", household.unit, {"recalled_on": None}, {
+            "recalled_on": today, "person": person.pk, "unit": household.unit_id},
+            target_type="governance.appointment"),
         "synth.generate": entry("synth.generate", household.unit, None, {"seed": 1, "units_per_district": 3}),
+        # Petitions: the target stands in for a petition (the test demo has none); no household_id, by design.
+        "petition.open": entry("petition.open", household, None, {
+            "subject": "conduct", "title": "우물 수리", "text": "고쳐 주십시오", "campaign": None, "levy": None,
+            "directive": None, "official_name": "김철수", "household": household.pk,
+            "office": Office.objects.get(code="HS-A-OFFICE").pk, "due_at": timezone.now().isoformat(),
+            "due_on": today}, target_type="governance.petition"),
+        "petition.sign": entry("petition.sign", household, None, {
+            "petition": 1, "title": "우물 수리", "household": household.pk}, target_type="governance.signature"),
+        "petition.unsign": entry("petition.unsign", household, None, {
+            "petition": 1, "title": "우물 수리", "household": household.pk}, target_type="governance.signature"),
+        "petition.respond": entry("petition.respond", household, {"status": "open", "title": "우물 수리"}, {
+            "status": "answered", "title": "우물 수리", "office": Office.objects.get(code="HS-A-OFFICE").pk,
+            "outcome": "partly", "response": "다음 달에 고칩니다"}, target_type="governance.petition"),
+        "petition.recall_reached": entry("petition.recall_reached", household, {
+            "status": "open", "title": "반장 소환"}, {"status": "answered", "title": "반장 소환", "signatures": 8},
+            target_type="governance.petition"),
+        **{
+            action: entry(action, household, {
+                "office": Office.objects.get(code="HS-A-OFFICE").pk, "due_at": timezone.now().isoformat(),
+                "title": "우물 수리"}, {
+                "office": Office.objects.get(code="HS-OFFICE").pk,
+                "due_at": (timezone.now() + timedelta(days=14)).isoformat(), "title": "우물 수리"},
+                target_type="governance.petition")
+            for action in ("petition.escalate_threshold", "petition.escalate_deadline")
+        },
+        "obligation.decision_publish": entry("obligation.decision_publish", campaign, None, {
+            "obligation": campaign.ref, "standing": "suspended", "directive": directive.pk,
+            "petitions_answered": [1, 2], "accounts_told": 14}),
+        "feedback_report.request": entry("feedback_report.request", campaign, None, {
+            "obligation": campaign.ref, "office": "HS-A-OFFICE", "area": household.unit.parent.code, "units": 3,
+            "shortfall": "12.5"}, target_type="governance.feedbackreport"),
     }  # fmt: skip
 
 

@@ -83,8 +83,8 @@ def test_nearest_office_above_the_unit_signs(issue, household_a1, cast, unit_a1)
 def test_unit_without_an_office_above_it_cannot_issue(issue, household_a1, unchanged):
     from inminban.areas.models import Area
 
-    # The district office moves to a unit elsewhere: nothing above HS-A1 has an office any more.
-    Office.objects.filter(code="HS-A-OFFICE").update(area=Area.objects.get(code="HS-B1"))
+    # The district's and the city's offices move to a unit elsewhere: nothing above HS-A1 has an office any more.
+    Office.objects.filter(code__in=["HS-A-OFFICE", "HS-OFFICE"]).update(area=Area.objects.get(code="HS-B1"))
     with pytest.raises(DomainError) as caught:
         issue(household_a1)
     assert caught.value.field == "household" and "No office" in caught.value.message

@@ -124,6 +124,16 @@ ACTIONS: dict[str, Action] = {
     "levy.suspend": Action(_("Levy suspended by its issuer"), _("Levy %(obligation)s suspended by its issuer.")),
     "levy.cancel": Action(_("Levy cancelled by its issuer"), _("Levy %(obligation)s cancelled by its issuer.")),
     "levy.resume": Action(_("Levy resumed"), _("Levy %(obligation)s resumed.")),
+    "obligation.decision_publish": Action(
+        _("Decision on a campaign or levy announced"),
+        _(
+            "The decision on %(obligation)s was announced to every household by a directive; petitions answered: "
+            "%(petitions_answered)s; accounts notified: %(accounts_told)s."
+        ),
+    ),
+    "feedback_report.request": Action(
+        _("Feedback report compiled"), _("A feedback report on %(obligation)s was compiled for %(area)s.")
+    ),
     "quota.set": Action(
         _("Quota set"), _("Quota of %(unit)s for %(obligation)s set to %(quantity)s and divided among its households.")
     ),
@@ -209,6 +219,72 @@ ACTIONS: dict[str, Action] = {
     ),
     "appeal.reject": Action(
         _("Appeal rejected"), _("The appeal of %(household)s about %(program)s was rejected."), ("decision",)
+    ),
+    # Petitions (who opened or signed is named only in entries that auditors and administrators read)
+    "petition.open": Action(
+        _("Petition opened"),
+        _("%(household)s opened the petition “%(title)s”; %(office)s answers by %(due_on)s."),
+        ("subject", "official_name"),
+    ),
+    "petition.sign": Action(_("Petition signed"), _("%(household)s signed the petition “%(title)s”.")),
+    "petition.unsign": Action(
+        _("Petition signature withdrawn"), _("%(household)s withdrew its signature from the petition “%(title)s”.")
+    ),
+    "petition.respond": Action(_("Petition answered"), _("%(office)s answered the petition “%(title)s”: %(outcome)s.")),
+    "petition.recall_reached": Action(
+        _("Recall petition reached its share"),
+        _("The recall petition “%(title)s” reached %(signatures)s signatures; a recall vote was opened."),
+    ),
+    "petition.escalate_threshold": Action(
+        _("Petition went up: enough units signed"),
+        _("The petition “%(title)s” went to %(office)s: households in enough units signed it."),
+    ),
+    "petition.escalate_deadline": Action(
+        _("Petition went up: not answered in time"),
+        _("The petition “%(title)s” went to %(office)s: the office before it did not answer in time."),
+    ),
+    # Leaders by consent (a ballot's entry says that a household voted, never how)
+    "governance_rules.set": Action(
+        _("Rules for votes and petitions changed"), _("The rules of %(office)s for votes and petitions were changed.")
+    ),
+    "nomination.create": Action(
+        _("Leader nominated"), _("%(person)s was nominated as leader of %(unit)s."), ("statement",)
+    ),
+    "nomination.approve": Action(_("Nominee approved by the unit"), _("%(unit)s approved %(person)s as its leader.")),
+    "nomination.reject": Action(_("Nominee rejected by the unit"), _("%(unit)s rejected %(person)s as its leader.")),
+    "nomination.withdraw": Action(
+        _("Nomination withdrawn"), _("The nomination of %(person)s as leader of %(unit)s was withdrawn.")
+    ),
+    "vote.open": Action(
+        _("Vote on a nominee opened"),
+        _("The vote of %(unit)s on its new leader opened; it closes %(closes_at)s."),
+        ("electorate_size", "quorum_percent", "approval_percent"),
+    ),
+    "vote.recall_open": Action(
+        _("Recall vote opened"),
+        _("A vote of %(unit)s on recalling its leader opened; it closes %(closes_at)s."),
+        ("electorate_size", "quorum_percent", "approval_percent"),
+    ),
+    "vote.participate": Action(
+        _("Household voted"), _("%(household)s took part in the vote of %(unit)s; how it voted is not recorded.")
+    ),
+    "vote.paper_tally": Action(
+        _("Meeting tally sheet entered"),
+        _(
+            "Tally sheet %(sheet_number)s of a meeting of %(unit)s was entered: %(yes)s yes, %(no)s no, "
+            "%(abstain)s abstaining."
+        ),
+    ),
+    "vote.close": Action(
+        _("Vote closed"),
+        _("The vote of %(unit)s closed with %(ballots)s ballots: %(yes)s yes, %(no)s no, %(abstain)s abstaining."),
+    ),
+    "vote.withdraw": Action(_("Vote withdrawn"), _("The vote of %(unit)s was withdrawn by the office.")),
+    "appointment.create": Action(
+        _("Leader appointed"), _("%(person)s leads %(unit)s from %(starts_on)s, by the unit's consent."), ("ends_on",)
+    ),
+    "appointment.recall": Action(
+        _("Leader recalled"), _("%(person)s was recalled as leader of %(unit)s from %(recalled_on)s.")
     ),
     # Distribution
     "counter.create": Action(
@@ -316,6 +392,8 @@ FIELD_LABELS = {
     "name_en": _("Name in English"),
     "standing": _("Standing"),
     "standing_reason": _("Reason"),
+    "shares_cancelled": _("Open shares cancelled"),
+    "shares_restored": _("Shares owed again"),
     "reason": _("Reason"),
     "note": _("Note"),
     "quantity": _("Quantity"),
@@ -361,6 +439,37 @@ FIELD_LABELS = {
     "granted": _("Granted"),
     "eligible": _("Entitled"),
     "attachment": _("Attached document"),
+    "statement": _("Statement"),
+    "electorate": _("Who votes"),
+    "adult_age": _("Voting age"),
+    "quorum_percent": _("Turnout needed (%)"),
+    "approval_percent": _("Yes needed, more than (%)"),
+    "window_days": _("Days a vote is open"),
+    "term_months": _("Term in months"),
+    "renomination_wait_days": _("Days before a rejected nominee can be nominated again"),
+    "recall_signature_percent": _("Signatures that open a recall (%)"),
+    "escalation_percent": _("Units that send a petition up (%)"),
+    "response_days": _("Days to answer a petition"),
+    "opens_at": _("Voting opens"),
+    "closes_at": _("Voting closes"),
+    "electorate_size": _("Entitled to vote"),
+    "ballots": _("Ballots cast"),
+    "yes": _("Yes votes"),
+    "no": _("No votes"),
+    "abstain": _("Abstentions"),
+    "quorum_met": _("Turnout reached"),
+    "approval_met": _("Approval reached"),
+    "passed": _("Passed"),
+    "recalled_on": _("Recalled on"),
+    "sheet_number": _("Tally sheet number"),
+    "counted": _("Counted"),
+    "subject": _("Subject"),
+    "official_name": _("Official concerned"),
+    "outcome": _("Outcome"),
+    "response": _("Response"),
+    "signatures": _("Signatures"),
+    "due_at": _("Answer due"),
+    "title": _("Title"),
 }
 
 # Kept in the raw entry for auditors, never listed: internal keys, hashes, keys, nested snapshots, other entries'
@@ -386,6 +495,9 @@ CHOICE_FIELDS = {
     "period": ("registry.DeclaredIncome", "period"),
     "standing": ("duties.Campaign", "standing"),
     "cadence": ("entitlements.Program", "cadence"),
+    "electorate": ("governance.GovernanceRules", "electorate"),
+    "subject": ("governance.Petition", "subject"),
+    "outcome": ("governance.PetitionResponse", "outcome"),
 }
 
 STATUS_MODELS = {
@@ -394,6 +506,9 @@ STATUS_MODELS = {
     "entitlements.cycle": ("entitlements.Cycle", "status"),
     "entitlements.redemption": ("entitlements.Redemption", "status"),
     "entitlements.appeal": ("entitlements.Appeal", "status"),
+    "governance.nomination": ("governance.Nomination", "status"),
+    "governance.consentvote": ("governance.ConsentVote", "status"),
+    "governance.petition": ("governance.Petition", "status"),
 }
 KIND_MODELS = {
     "registry.dwelling": ("registry.Dwelling", "kind"),
@@ -587,6 +702,19 @@ PLACEHOLDERS: dict[str, Callable[[Context], Ref | str | None]] = {
     "vouchers": _count("vouchers"),
     "counter": lambda ctx: ctx.ref_of("counter", target_kinds=("counter",)),
     "handed": _quantity("handed"),
+    "closes_at": lambda ctx: _shown(ctx, "closes_at", ctx.value("closes_at")) if ctx.value("closes_at") else None,
+    "starts_on": _date("starts_on"),
+    "recalled_on": _date("recalled_on"),
+    "sheet_number": _text("sheet_number"),
+    "ballots": _count("ballots"),
+    "yes": _count("yes"),
+    "no": _count("no"),
+    "abstain": _count("abstain"),
+    "petitions_answered": lambda ctx: str(len(ctx.value("petitions_answered") or [])),
+    "accounts_told": _count("accounts_told"),
+    "title": _text("title"),
+    "signatures": _count("signatures"),
+    "outcome": lambda ctx: _choice_label(ctx, "outcome", ctx.value("outcome")),
 }
 
 

@@ -292,6 +292,12 @@ class ShareOut(Schema):
     fulfilled: bool
     confirmed_at: datetime | None
     stamp_serial: str
+    cancelled_at: datetime | None = Field(
+        description="When the issuer suspended or cancelled the obligation while this share was open; null otherwise."
+    )
+    cancelled_remaining: Decimal | None = Field(
+        description="What was still owed then: forgiven, not passed on to other households."
+    )
 
     @staticmethod
     def resolve_obligation(share: Share) -> str:
@@ -906,20 +912,8 @@ def _obligation_routes(kind: str, prefix: str, detail, tag: str) -> None:
         unit = _unit(request.user, filters.unit) if filters.unit else None
         return paginate(selectors.shares_of(actor=request.user, obligation=obligation, unit=unit), filters)
 
-    @router.post(
-        f"/{prefix}/{{obligation_id}}/standing",
-        response={200: LevyOut if kind == "levy" else CampaignOut, **WRITE_ERRORS},
-        tags=[tag],
-        summary=f"Suspend, cancel or resume a {kind} (its issuing office)",
-        description="While suspended or cancelled, rules that require its stamp count it as fulfilled.",
-        operation_id=f"set_{kind}_standing",
-    )
-    def set_standing(request, obligation_id: int, payload: StandingIn):
-        obligation = detail(actor=request.user, pk=obligation_id)
-        require_any(request.user, MANAGE_AREAS)
-        return services.obligation_standing_set(
-            actor=request.user, obligation=obligation, standing=payload.standing, reason=payload.reason
-        )
+    # POST /{prefix}/{id}/standing (suspend, cancel, resume) lives in governance/api/reports.py: the decision also
+    # answers petitions and tells the households, which duties cannot know about.
 
     @router.get(
         f"/{prefix}/{{obligation_id}}/progress",

@@ -381,6 +381,12 @@ class Share(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     stamp_serial = models.CharField(max_length=64, blank=True)
+    # Set when the issuer suspended or cancelled the obligation while the share was still open: the household is no
+    # longer held to it, and what it still owed is forgiven, never passed on. Resuming a suspension clears both.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_remaining = models.DecimalField(
+        **QUANTITY, null=True, blank=True, help_text=_("What was still owed when the issuer stopped the obligation.")
+    )
 
     scope_area_lookup = "quota__unit"
     scope_household_lookup = "household"
@@ -391,6 +397,11 @@ class Share(models.Model):
             models.UniqueConstraint(fields=["quota", "household"], name="one_share_per_household"),
             models.CheckConstraint(name="share_not_negative", condition=Q(quantity__gte=0, waived__gte=0, done__gte=0)),
             models.CheckConstraint(name="waived_within_share", condition=Q(waived__lte=models.F("quantity"))),
+            models.CheckConstraint(
+                name="share_cancelled_with_remaining",
+                condition=Q(cancelled_at__isnull=True, cancelled_remaining__isnull=True)
+                | Q(cancelled_at__isnull=False, cancelled_remaining__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -407,6 +418,11 @@ class Share(models.Model):
     @property
     def fulfilled(self) -> bool:
         return self.done >= self.due
+
+    @property
+    def cancelled(self) -> bool:
+        """Left open when its issuer stopped the obligation: nothing more is asked of the household."""
+        return self.cancelled_at is not None
 
     @property
     def percent(self) -> int:

@@ -329,7 +329,9 @@ def unit_duty_status(*, actor, unit: Area, household_ids=None, on: date | None =
     )
     due = F("quantity") - F("waived")
     shares = (
-        Share.objects.filter(active, household__in=households, quota__unit=unit, confirmed_at__isnull=True)
+        Share.objects.filter(
+            active, household__in=households, quota__unit=unit, confirmed_at__isnull=True, cancelled_at__isnull=True
+        )
         .values_list("household_id")
         .annotate(
             owes=Count("id", filter=Q(done__lt=due)),
@@ -417,6 +419,8 @@ def quotas_of(*, actor, obligation: Campaign | Levy) -> QuerySet[Quota]:
             households=Count("shares"),
             fulfilled=Count("shares", filter=Q(shares__done__gte=due)),
             confirmed=Count("shares__confirmed_at"),
+            cancelled=Count("shares__cancelled_at"),
+            cancelled_total=Sum("shares__cancelled_remaining"),
         )
         .order_by("unit__path")
     )
@@ -438,6 +442,8 @@ def obligation_progress(*, actor, obligation: Campaign | Levy) -> dict:
                     "households": quota.households,
                     "fulfilled": quota.fulfilled,
                     "waived": quota.waived_total or Decimal("0"),
+                    "cancelled": quota.cancelled,
+                    "cancelled_total": quota.cancelled_total or Decimal("0"),
                 },
             )
         )
@@ -453,6 +459,7 @@ def obligation_progress(*, actor, obligation: Campaign | Levy) -> dict:
         "households": sum(row.extra["households"] for row in rows),
         "fulfilled": sum(row.extra["fulfilled"] for row in rows),
         "confirmed": sum(row.confirmed for row in rows),
+        "cancelled": sum(row.extra["cancelled"] for row in rows),
     }
 
 
@@ -662,7 +669,9 @@ def leader_day(*, actor, unit: Area, on: date | None = None) -> dict:
         .annotate(present=Count("attendances"))
         .order_by("on", "starts_at")
     )
-    open_shares = shares_visible(actor=actor).filter(quota__unit=unit, confirmed_at__isnull=True)
+    open_shares = shares_visible(actor=actor).filter(
+        quota__unit=unit, confirmed_at__isnull=True, cancelled_at__isnull=True
+    )
     levies_due = (
         open_shares.filter(quota__levy__isnull=False, quota__levy__starts_on__lte=on)
         .filter(done__lt=F("quantity") - F("waived"))
@@ -733,6 +742,8 @@ def _share_task(share: Share, today: date) -> Task:
     due_on = obligation.period_end
     if share.stamp_serial:
         status, state = "done", "stamped"
+    elif share.cancelled:
+        status, state = "none", "share_cancelled"
     elif obligation.is_stopped:
         status, state = "none", obligation.standing
     elif share.due <= 0:

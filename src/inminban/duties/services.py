@@ -639,8 +639,11 @@ def levy_create(
 
 @transaction.atomic
 def obligation_standing_set(*, actor: User, obligation: Campaign | Levy, standing: str, reason: str) -> Campaign | Levy:
-    """The issuing office suspends, cancels or resumes a campaign or levy. While it is suspended or cancelled, rules
-    that require its stamp count it as fulfilled; a cancellation is final."""
+    """The issuing office (or one above it) suspends, cancels or resumes a campaign or levy. Suspending or cancelling
+    cancels every open share in one statement (what was still owed is forgiven, never passed on); resuming a
+    suspension restores exactly those shares. While it is stopped, rules that require its stamp count it as
+    fulfilled, and stamps already issued stay valid; a cancellation is final. Governance's `suspensions` wraps this
+    with the petitions' answers, the directive to the households and their notifications."""
     model = type(obligation)
     obligation = model.objects.select_for_update().select_related("office__area", "area").get(pk=obligation.pk)
     _require_office(actor, obligation.office, obligation.area)
@@ -652,16 +655,34 @@ def obligation_standing_set(*, actor: User, obligation: Campaign | Levy, standin
     if standing == obligation.standing:
         raise DomainError("standing", STANDING_ALREADY[standing])
     before = snapshot(obligation, ("standing", "standing_reason"))
+    now = timezone.now()
     obligation.standing, obligation.standing_reason = standing, reason
-    obligation.standing_changed_at, obligation.standing_changed_by = timezone.now(), actor
+    obligation.standing_changed_at, obligation.standing_changed_by = now, actor
     obligation.save(update_fields=["standing", "standing_reason", "standing_changed_at", "standing_changed_by"])
+    shares = Share.objects.filter(**{f"quota__{key}": value for key, value in _quota_filter(obligation).items()})
+    if standing == Standing.ACTIVE:
+        # Only a suspension can be resumed, and a suspension is the only thing that cancels shares of an obligation
+        # still open to resuming: every share cancelled now was cancelled by it.
+        changed = {
+            "shares_restored": shares.filter(cancelled_at__isnull=False).update(
+                cancelled_at=None, cancelled_remaining=None
+            )
+        }
+    else:
+        # Open shares are forgiven, not passed on: nobody else's share grows. Fulfilled ones keep their claim to a
+        # stamp, and stamps already issued stay valid.
+        changed = {
+            "shares_cancelled": shares.filter(
+                cancelled_at__isnull=True, confirmed_at__isnull=True, done__lt=F("quantity") - F("waived")
+            ).update(cancelled_at=now, cancelled_remaining=F("quantity") - F("waived") - F("done"))
+        }
     _audit(
         actor,
         f"{model._meta.model_name}.{STANDING_ACTIONS[standing]}",
         obligation,
         area=obligation.area,
         before=before,
-        after=snapshot(obligation, ("standing", "standing_reason")),
+        after=snapshot(obligation, ("standing", "standing_reason")) | changed,
     )
     return obligation
 
@@ -692,6 +713,9 @@ def quota_set(*, actor: User, obligation: Campaign | Levy, unit: Area, quantity)
     if not unit.path.startswith(obligation.area.path):
         raise DomainError("unit", "This unit is outside the area this was issued to.")
     quantity = quantity_value("quantity", quantity, allow_zero=True)
+    if obligation.is_stopped:
+        # Re-allocating would hand the stopped duty to households again (or to other households).
+        raise DomainError("quantity", "The issuer stopped this; its quotas cannot change.")
     step = obligation.step
     if quantity % step:
         raise DomainError(
@@ -772,11 +796,18 @@ def _locked_share(share: Share) -> Share:
     return Share.objects.select_for_update().select_related("quota__unit", "household").get(pk=share.pk)
 
 
+def _refuse_cancelled(share: Share, field: str = "share") -> None:
+    """Nothing is recorded against a share its issuer cancelled (by suspending or cancelling the obligation)."""
+    if share.cancelled_at is not None:
+        raise DomainError(field, "The issuer stopped this duty: nothing more is asked of this household for it.")
+
+
 @transaction.atomic
 def waiver_request(*, actor: User, share: Share, reason: str, quantity=None) -> Waiver:
     """Ask to be let off (part of) a share for hardship: the household itself or its leader."""
     share = _locked_share(share)
     _require_own_or_change(actor, share.household, share.quota.unit)
+    _refuse_cancelled(share)
     if share.confirmed_at is not None:
         raise DomainError("share", "This share is already confirmed.")
     open_amount = share.due - share.done
@@ -822,6 +853,7 @@ def waiver_decide(*, actor: User, waiver: Waiver, approve: bool, note: str = "")
         raise DomainError("approve", "Approve or reject.")
     note = _text("note", note, required=False, max_length=300)
     if approve:
+        _refuse_cancelled(share, "waiver")
         if share.confirmed_at is not None:
             raise DomainError("waiver", "The share is already confirmed.")
         if waiver.quantity > share.due - share.done:
@@ -916,6 +948,7 @@ def attendance_record(*, actor: User, session: Session, person: Person, hours=No
         raise DomainError(
             "person", "Household %(number)s has no share in this campaign.", params={"number": household.number}
         )
+    _refuse_cancelled(share, "person")
     if share.confirmed_at is not None:
         raise DomainError(
             "person",
@@ -1072,6 +1105,7 @@ def delivery_record(
             "measure", "This is counted in %(measure)s.", params={"measure": measure_words(obligation.measure)}
         )
     quantity = quantity_value("quantity", quantity)
+    _refuse_cancelled(share)
     if share.confirmed_at is not None:
         raise DomainError("share", "This share is already confirmed.")
     if quantity > share.remaining:
@@ -1127,6 +1161,7 @@ def share_confirm(*, actor: User, share: Share):
     require(actor, CHANGE, unit)
     if share.confirmed_at is not None:
         raise DomainError("share", f"Already confirmed; stamp {share.stamp_serial}.")
+    _refuse_cancelled(share)
     if share.due <= 0:
         raise DomainError("share", "Nothing is due on this share (exempt or waived); there is nothing to confirm.")
     if not share.fulfilled:

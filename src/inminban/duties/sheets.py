@@ -80,7 +80,13 @@ def open_shares(*, actor, unit: Area):
     active = Q(quota__campaign__standing=Standing.ACTIVE) | Q(quota__levy__standing=Standing.ACTIVE)
     return (
         selectors.shares_visible(actor=actor)
-        .filter(active, quota__unit=unit, confirmed_at__isnull=True, done__lt=F("quantity") - F("waived"))
+        .filter(
+            active,
+            quota__unit=unit,
+            confirmed_at__isnull=True,
+            cancelled_at__isnull=True,
+            done__lt=F("quantity") - F("waived"),
+        )
         .order_by("quota__levy__due_on", "quota__campaign__ends_on", "quota_id")
     )
 
@@ -96,7 +102,8 @@ def door_sheet(*, actor, unit: Area, obligation: Campaign | Levy | None = None) 
     if obligation is None:
         shares = open_shares(actor=actor, unit=unit)
     else:
-        shares = selectors.shares_of(actor=actor, obligation=obligation, unit=unit)
+        # A share its issuer cancelled is nobody's work any more: it leaves the sheet.
+        shares = selectors.shares_of(actor=actor, obligation=obligation, unit=unit).filter(cancelled_at__isnull=True)
     by_household: dict[int, list[Owed]] = {}
     obligations: dict[str, Campaign | Levy] = {}
     for share in shares:

@@ -342,6 +342,9 @@ def _obligation_detail(request, obligation, kind: str):
         "is_campaign": isinstance(obligation, Campaign),
         "own_shares": selectors.own_shares(actor=user, obligation=obligation),
         "is_resident": selectors.is_resident_only(user),
+        # The issuing office (or one above it) may stop or resume it; any office over a part of it asks for reports.
+        "can_decide": can(user, MANAGE_AREAS, obligation.area) and can(user, MANAGE_AREAS, obligation.office.area),
+        "can_report": bool(manage_units),
     }
     return render(request, "duties/obligation_detail.html", context, status=status)
 
@@ -401,7 +404,7 @@ def share_detail(request, pk):
             prefix="delivery",
             initial={"measure": obligation.measure, "delivered_on": timezone.localdate()},
         )
-    if can_record or is_own:
+    if (can_record or is_own) and not share.cancelled:
         waiver_form = forms.WaiverForm(request.POST if request.POST.get("form") == "waiver" else None, prefix="waiver")
     status = 200
     if request.method == "POST":

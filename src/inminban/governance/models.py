@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from inminban.areas.models import Area, Office, RoleAssignment
 from inminban.registry.models import Household, Person
@@ -109,7 +110,7 @@ class ConsentVote(models.Model):
         RECALL = "recall", _("Recall of the leader")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("vote status", "Open")
         CLOSED = "closed", _("Closed")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
@@ -298,7 +299,7 @@ class Petition(models.Model):
         RECALL = "recall", _("Recall of the unit leader")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("petition status", "Open")
         ANSWERED = "answered", _("Answered")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 

@@ -2,12 +2,15 @@
 pages live in its own app (registry, duties, entitlements, stamps, audit, accounts)."""
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from inminban.areas.access import active_assignments, scope_for
 from inminban.areas.models import Role
 from inminban.areas.selectors import areas_visible
+from inminban.governance.models import Notification
 
 # Where each role starts ------------------------------------------------------------------------------------------
 
@@ -20,7 +23,22 @@ def start_page(user) -> str | None:
         return user._inminban_start_page
     by_role = {}
     user._inminban_person = None  # the registry person the account belongs to, for the header (signed_in_name)
-    for assignment in active_assignments(user).select_related("office__area", "person").order_by("since"):
+    user._inminban_unread = 0  # unread notifications, for the header's count: read in the same query
+    unread = (
+        Notification.objects.filter(user=OuterRef("user_id"), read_at__isnull=True)
+        .order_by()
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    assignments = (
+        active_assignments(user)
+        .select_related("office__area", "person")
+        .annotate(unread_notifications=Coalesce(Subquery(unread), 0))
+        .order_by("since")
+    )
+    for assignment in assignments:
+        user._inminban_unread = assignment.unread_notifications
         by_role.setdefault(assignment.role, assignment)
         if user._inminban_person is None and assignment.person_id is not None:
             user._inminban_person = assignment.person

@@ -61,6 +61,7 @@ def nav_links(context) -> list[tuple[str, str, bool]]:
     start = views.start_page(user)
     if start is not None:
         links.append((_("Home"), start))
+    links.append((_("Notifications"), reverse("governance-notifications")))  # base.html adds the unread count
     if Role.RESIDENT in scope.roles:
         links.append((_("My household"), reverse("registry:my-household")))
     if Role.LEADER in scope.roles:
@@ -74,6 +75,10 @@ def nav_links(context) -> list[tuple[str, str, bool]]:
         links.append((_("Clearances"), reverse("entitlements:clearance-new")))
     if scope.is_admin or {Role.OFFICER, Role.AUDITOR} & scope.roles:
         links.append((_("Appeals"), reverse("entitlements:appeals")))
+    if scope.is_admin or {Role.RESIDENT, Role.LEADER, Role.OFFICER, Role.AUDITOR} & scope.roles:
+        links.append((_("Petitions"), reverse("governance-petitions")))
+    if scope.is_admin or {Role.RESIDENT, Role.LEADER, Role.OFFICER, Role.AUDITOR} & scope.roles:
+        links.append((_("Votes"), reverse("governance-votes")))
     # Clerks see no stamps but the ones their task shows them.
     if scope.is_admin or scope.roles - {Role.RESIDENT, Role.CLERK, Role.SCHOOL_CLERK, Role.RECRUITER}:
         links.append((_("Stamps"), reverse("stamps:list")))
@@ -102,3 +107,15 @@ def signed_in_name(context) -> str:
     if person is not None:
         return person.full_name
     return user.get_full_name() or user.username
+
+
+@register.simple_tag(takes_context=True)
+def unread_notifications(context) -> int:
+    """How many of the signed-in user's notifications are unread: counted in the query that reads their roles."""
+    from .. import views
+
+    user = context["request"].user
+    if not user.is_authenticated:
+        return 0
+    views.start_page(user)
+    return getattr(user, "_inminban_unread", 0)

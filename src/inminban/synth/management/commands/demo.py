@@ -5,6 +5,7 @@ from inminban.synth.demo import CAST, CAST_DISTRIBUTION, DEMO_PASSWORD, build_de
 from inminban.synth.demo_distribution import build_demo_distribution
 from inminban.synth.demo_duties import build_demo_duties
 from inminban.synth.demo_entitlements import build_demo_entitlements
+from inminban.synth.demo_governance import CAST_GOVERNANCE, build_demo_governance
 
 
 class Command(BaseCommand):
@@ -29,10 +30,12 @@ class Command(BaseCommand):
             self.stdout.write("Added the demo ration and leader-benefit programs, with an approved cycle.")
         if build_demo_distribution(build_demo()):
             self.stdout.write("Added the demo counter with its clerk, a school clerk, clearances and an appeal.")
+        if build_demo_governance(build_demo()):
+            self.stdout.write("Added the demo nominations in unit A2 (one rejected, one approved) and a petition.")
         self.stdout.write("")
         self.stdout.write(f"Open http://{host}:{port}/ and log in with one of these (password: {DEMO_PASSWORD}):")
         for username, role in zip(
-            CAST + CAST_DISTRIBUTION,
+            CAST + CAST_DISTRIBUTION + CAST_GOVERNANCE,
             [
                 "administrator",
                 "officer, city committee (petitions that go up from the districts)",
@@ -45,6 +48,9 @@ class Command(BaseCommand):
                 "auditor of the city",
                 "counter clerk, district A distribution centre",
                 "school clerk, district A",
+                "resident of unit A2, approved by the unit as its leader from tomorrow",
+                "resident of unit A2 (voted online; signed the petition)",
+                "resident of unit A3 (signed the petition)",
             ],
             strict=True,
         ):
