@@ -1,8 +1,9 @@
 """Petitions through the public API: open, sign, withdraw, re-sign; bad input refused naming the field with nothing
 written; escalation by threshold; the response published to every signer; recall petitions opening a recall vote."""
 
+from inminban.audit.models import AuditEntry
 from inminban.governance import petitions
-from inminban.governance.models import ConsentVote, Escalation, Notification, Petition, Signature
+from inminban.governance.models import ConsentVote, Escalation, Notification, Petition, PetitionResponse, Signature
 
 from .petitioning import (
     add_units,
@@ -175,3 +176,21 @@ def test_residents_of_another_district_do_not_see_the_petition(cast, unit_b1, wi
     assert call(stranger, "post", f"/petitions/{petition.pk}/signatures").status_code == 404
     assert call(stranger, "get", "/petitions").json()["count"] == 0
     assert stranger.get(f"/petitions/{petition.pk}/").status_code == 404
+
+
+def test_the_answer_is_in_the_name_of_the_office_that_gave_it(cast, unit_a1):
+    """After a petition went up to the city, the district (which may still settle it) answers as the district, and
+    the city answering a district's petition answers as the city: signers are told who answered."""
+    units = [unit_a1, *add_units(unit_a1.parent, 3)]  # 2 + 3 = 5 units in HS-A: two units signing make 40%
+    went_up = open_petition(cast["resident-a1"])
+    petitions.petition_sign(actor=resident_of(households_of(units[2])[0]), petition=went_up)
+    went_up.refresh_from_db()
+    assert went_up.office.code == "HS-OFFICE"
+    petitions.petition_respond(actor=cast["officer-a"], petition=went_up, outcome="accepted", text="고칩니다.")
+    assert PetitionResponse.objects.get(petition=went_up).office.code == "HS-A-OFFICE"
+    stayed = open_petition(cast["resident-a1"], title="길 보수")
+    assert stayed.office.code == "HS-A-OFFICE"
+    petitions.petition_respond(actor=cast["officer-city"], petition=stayed, outcome="rejected", text="안 됩니다.")
+    assert PetitionResponse.objects.get(petition=stayed).office.code == "HS-OFFICE"
+    entry = AuditEntry.objects.filter(action="petition.respond").order_by("-seq").first()
+    assert entry.after["office"] == PetitionResponse.objects.get(petition=stayed).office_id

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .errors import DomainError
 
@@ -64,3 +65,17 @@ def effective_period(since, until, *, since_field: str = "since", until_field: s
     effective_date(until_field, until, required=False)
     if until is not None and until <= since:
         raise DomainError(until_field, END_NOT_AFTER_START)
+
+
+def text_value(field: str, value, *, max_length: int, required: bool = True) -> str:
+    """A text input, stripped: text (not a number or a list), present if required, not too long, no NUL."""
+    if value is not None and not isinstance(value, str):
+        raise DomainError(field, gettext_noop("Text is required here."))
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(field, gettext_noop("This field is required."))
+    if len(value) > max_length:
+        raise DomainError(field, gettext_noop("At most %(count)s characters."), params={"count": max_length})
+    if "\x00" in value:
+        raise DomainError(field, gettext_noop("Control characters are not allowed."))
+    return value

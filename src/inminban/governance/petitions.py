@@ -8,25 +8,25 @@ administrators read it. The audit entries of opening and signing carry no househ
 page, which its unit leader may read, never says that it signed or opened a petition; they are scoped to the unit's
 area, which only auditors and administrators read in the audit log (audit.selectors.audit_entries_visible)."""
 
-import re
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from inminban.areas.access import active_assignments, scope_for, subtree_q
-from inminban.areas.models import Area, Office, Role, RoleAssignment
+from inminban.areas.models import Area, Office, Role
 from inminban.audit.services import audit_record
 from inminban.common.errors import DomainError, NotPermitted, NotVisible
+from inminban.common.validators import text_value
 from inminban.registry.models import Household
 
 from .models import ConsentVote, Escalation, Petition, PetitionResponse, Signature
 from .notifications import notify, users_of_households, users_of_office
-from .rules import office_above, office_of_area, rules_for
+from .rules import office_above, office_of_area, rules_for, sitting_leader
 
 TITLE_MAX = 200
 TEXT_MAX = 4000
@@ -38,24 +38,8 @@ OBLIGATION_FIELDS = ("campaign", "levy", "directive")
 OPEN = Petition.Status.OPEN
 RECALL = Petition.Subject.RECALL
 
-_NUL = re.compile(r"[\x00]")
-
 
 # Small pieces --------------------------------------------------------------------------------------------------------
-
-
-def text_value(field: str, value, *, max_length: int, required: bool = True) -> str:
-    """A text field of the petition services' input, stripped: text, present if required, not too long."""
-    if value is not None and not isinstance(value, str):
-        raise DomainError(field, gettext_noop("Text is required here."))
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(field, gettext_noop("This field is required."))
-    if len(value) > max_length:
-        raise DomainError(field, gettext_noop("At most %(count)s characters."), params={"count": max_length})
-    if _NUL.search(value):
-        raise DomainError(field, gettext_noop("Control characters are not allowed."))
-    return value
 
 
 def petition_link(petition: Petition) -> str:
@@ -117,6 +101,26 @@ def may_respond(actor, petition: Petition) -> bool:
     return Office.objects.filter(pk__in=offices, area__path__in=ancestor_paths(petition.office.area.path)).exists()
 
 
+def responding_office(actor, petition: Petition) -> Office:
+    """The office an answer is given in the name of: the actor's own office among those the petition is or was
+    addressed to (the district answering after it went up answers as the district), else the actor's office above
+    it (the city answering a district's petition, or settling it by suspending the duty), the nearest first; the
+    petition's current office for an administrator without an office of their own."""
+    from .petition_selectors import addressed_office_ids
+
+    scope = scope_for(actor)
+    if scope.user_id is None:
+        return petition.office
+    offices = set(active_assignments(actor).filter(role=Role.OFFICER).values_list("office_id", flat=True))
+    if petition.office_id in offices:
+        return petition.office
+    mine = offices & addressed_office_ids(petition)
+    if mine:
+        return Office.objects.filter(pk__in=mine).order_by("-area__path").first()
+    above = Office.objects.filter(pk__in=offices, area__path__in=ancestor_paths(petition.office.area.path))
+    return above.order_by("-area__path").first() or petition.office
+
+
 def signing_area(petition: Petition) -> Area:
     """Where households may sign: a recall petition's unit, otherwise the area of the office it is addressed to."""
     return petition.unit if petition.subject == RECALL else petition.office.area
@@ -124,16 +128,6 @@ def signing_area(petition: Petition) -> Area:
 
 def may_sign_in(petition: Petition, household: Household) -> bool:
     return household.unit.path.startswith(signing_area(petition).path)
-
-
-def sitting_leader(unit: Area) -> RoleAssignment | None:
-    today = timezone.localdate()
-    return (
-        RoleAssignment.objects.filter(role=Role.LEADER, area=unit, since__lte=today)
-        .filter(Q(until__isnull=True) | Q(until__gt=today))
-        .order_by("-since", "-id")
-        .first()
-    )
 
 
 def _signer_users(petition: Petition) -> set[int]:
@@ -179,7 +173,7 @@ def petition_respond(*, actor: User, petition: Petition, outcome: str, text: str
     now = timezone.now()
     response = PetitionResponse(
         petition=petition,
-        office=petition.office,
+        office=responding_office(actor, petition),
         outcome=outcome,
         text=text,
         responded_by=actor,
@@ -198,7 +192,7 @@ def petition_respond(*, actor: User, petition: Petition, outcome: str, text: str
         after={
             "status": petition.status,
             "title": petition.title,
-            "office": petition.office_id,
+            "office": response.office_id,
             "outcome": outcome,
             "response": text,
         },

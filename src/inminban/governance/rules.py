@@ -2,9 +2,13 @@
 defaults of `GovernanceRules` (the deployment's defaults are the model's field defaults)."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
-from inminban.areas.models import Area, Office
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from inminban.areas.models import Area, Office, Role, RoleAssignment
 
 from .models import GovernanceRules
 
@@ -84,3 +88,15 @@ def office_of_area(area: Area) -> Office | None:
         if path in offices:
             return offices[path]
     return None
+
+
+def active_on(queryset: QuerySet, on: date) -> QuerySet:
+    """Role assignments in force on `on`."""
+    return queryset.filter(since__lte=on).filter(Q(until__isnull=True) | Q(until__gt=on))
+
+
+def sitting_leader(unit: Area, on: date | None = None) -> RoleAssignment | None:
+    """The leader role assignment of the unit in force on `on` (default today), the most recent if several."""
+    on = on or timezone.localdate()
+    rows = active_on(RoleAssignment.objects.filter(area=unit, role=Role.LEADER), on)
+    return rows.select_related("user", "person").order_by("-since", "-id").first()

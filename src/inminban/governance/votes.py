@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, F, Q, Sum, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -28,6 +28,7 @@ from inminban.areas.access import MANAGE_AREAS, VIEW, active_assignments, can, f
 from inminban.areas.models import Area, Office, Role, RoleAssignment
 from inminban.audit.services import audit_record
 from inminban.common.errors import DomainError, NotPermitted, NotVisible
+from inminban.common.validators import text_value
 from inminban.registry.models import Household, Person
 
 from .models import (
@@ -44,7 +45,7 @@ from .models import (
     Tally,
 )
 from .notifications import notify, users_of_unit
-from .rules import RULE_FIELDS, office_of_area, rules_for
+from .rules import RULE_FIELDS, active_on, office_of_area, rules_for, sitting_leader
 
 MAX_WINDOW_DAYS = 60
 MAX_START_AHEAD_DAYS = 60
@@ -80,17 +81,6 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def _text(field: str, value, *, max_length: int, required: bool = True) -> str:
-    if value is not None and not isinstance(value, str):
-        raise DomainError(field, gettext_noop("Text is required here."))
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(field, gettext_noop("This field is required."))
-    if len(value) > max_length:
-        raise DomainError(field, gettext_noop("At most %(count)s characters."), params={"count": max_length})
-    return value
-
-
 def unit_name(unit: Area) -> str:
     """A unit's name for a notification's params (stored once, read in either language): Korean, else English."""
     return unit.name_ko or unit.name_en
@@ -101,17 +91,6 @@ def district_office(unit: Area) -> Office:
     if office is None:
         raise DomainError("unit", gettext_noop("No office governs this unit."))
     return office
-
-
-def active_on(queryset: QuerySet, on: date) -> QuerySet:
-    return queryset.filter(since__lte=on).filter(Q(until__isnull=True) | Q(until__gt=on))
-
-
-def sitting_leader(unit: Area, on: date | None = None) -> RoleAssignment | None:
-    """The leader role assignment of the unit in force on `on` (default today), the most recent if several."""
-    on = on or timezone.localdate()
-    rows = active_on(RoleAssignment.objects.filter(area=unit, role=Role.LEADER), on)
-    return rows.select_related("user", "person").order_by("-since", "-id").first()
 
 
 def electorate_count(*, unit: Area, electorate: str, adult_age: int, on: date | None = None) -> int:
@@ -284,7 +263,7 @@ def nomination_create(
         or nominee.household.dissolved_on is not None
     ):
         raise DomainError("nominee", gettext_noop("The nominee must live in the unit."))
-    statement = _text("statement", statement, max_length=STATEMENT_MAX)
+    statement = text_value("statement", statement, max_length=STATEMENT_MAX)
     rules = rules_for(office)
     if Nomination.objects.filter(unit=unit, status=Nomination.Status.VOTING).exists():
         raise DomainError("unit", gettext_noop("A nomination for this unit is already being voted on."))
@@ -527,7 +506,7 @@ def paper_tally_enter(
         raise DomainError("vote", gettext_noop("The officer who made the nomination cannot enter a tally sheet."))
     if leads_unit(actor, vote.unit):
         raise DomainError("vote", gettext_noop("The sitting leader of the unit cannot enter a tally sheet."))
-    sheet_number = _text("sheet_number", sheet_number, max_length=SHEET_MAX)
+    sheet_number = text_value("sheet_number", sheet_number, max_length=SHEET_MAX)
     totals = {}
     for name, value in (("yes", yes), ("no", no), ("abstain", abstain)):
         if isinstance(value, bool) or not isinstance(value, int) or not (0 <= value <= 100_000):
@@ -866,7 +845,7 @@ def vote_withdraw(*, actor: User, vote: ConsentVote, reason: str) -> ConsentVote
     """The office withdraws an open vote (before it closes), with a reason the unit is told; a consent vote's
     nomination is withdrawn with it. Nothing is counted."""
     _require_office(actor, ConsentVote.objects.select_related("unit").get(pk=vote.pk))
-    reason = _text("reason", reason, max_length=REASON_MAX)
+    reason = text_value("reason", reason, max_length=REASON_MAX)
     vote = ConsentVote.objects.select_for_update(of=("self",)).select_related("unit").get(pk=vote.pk)
     if vote.status != ConsentVote.Status.OPEN:
         raise DomainError("vote", gettext_noop("Only an open vote can be withdrawn."))

@@ -19,6 +19,7 @@ from inminban.areas.models import Area, Role, RoleAssignment
 from inminban.duties.models import Levy
 from inminban.governance import petitions, votes
 from inminban.governance.models import ConsentVote, Nomination, Petition
+from inminban.governance.rules import sitting_leader
 from inminban.registry.models import Household, Membership, Person
 
 from .demo import REGISTRY_START, _user
@@ -64,7 +65,7 @@ def _decided_by_meeting(
         closes_at=timezone.now() + timedelta(minutes=1),
     )
     vote = nomination.vote
-    leader = votes.sitting_leader(unit)
+    leader = sitting_leader(unit)
     voted = {nominee.household_id, leader.person.household_id if leader and leader.person_id else None}
     for user in online:
         participation = votes.ballot_cast(actor=user, vote=vote, choice="yes")
