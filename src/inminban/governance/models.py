@@ -156,6 +156,7 @@ class ConsentVote(models.Model):
             models.CheckConstraint(
                 name="vote_window_ends_after_start", condition=Q(closes_at__gt=models.F("opens_at"))
             ),
+            models.UniqueConstraint(fields=["unit"], condition=Q(status="open"), name="one_open_vote_per_unit"),
             models.CheckConstraint(
                 name="vote_has_one_subject",
                 condition=(

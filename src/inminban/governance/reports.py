@@ -28,6 +28,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Case, Count, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from inminban.areas.access import MANAGE_AREAS, VIEW, require, restrict, subtree_q
 from inminban.areas.models import Area
@@ -222,10 +223,10 @@ def feedback_report_request(*, actor: User, obligation: Campaign | Levy, area: A
     require(actor, MANAGE_AREAS, area)
     obligation.refresh_from_db(fields=["standing", "standing_reason"])  # as it stands now, not as the caller read it
     if not area.path.startswith(obligation.area.path):
-        raise DomainError("area", "This area is outside the area this was issued to.")
+        raise DomainError("area", gettext_noop("This area is outside the area this was issued to."))
     office = duty_selectors.default_office(actor=actor, area=area)
     if office is None:
-        raise DomainError("area", "No office of yours governs this area.")
+        raise DomainError("area", gettext_noop("No office of yours governs this area."))
     report = FeedbackReport(
         office=office,
         area=area,

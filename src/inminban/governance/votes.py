@@ -265,6 +265,9 @@ def nomination_create(
         raise DomainError("nominee", gettext_noop("The nominee must live in the unit."))
     statement = text_value("statement", statement, max_length=STATEMENT_MAX)
     rules = rules_for(office)
+    # One vote at a time in a unit: the unit's row is the lock, so two nominations (or a nomination and a recall)
+    # made at the same moment are taken one after the other and the second is refused below.
+    Area.objects.select_for_update().filter(pk=unit.pk).first()
     if Nomination.objects.filter(unit=unit, status=Nomination.Status.VOTING).exists():
         raise DomainError("unit", gettext_noop("A nomination for this unit is already being voted on."))
     if ConsentVote.objects.filter(unit=unit, status=ConsentVote.Status.OPEN).exists():
@@ -334,6 +337,7 @@ def recall_vote_open(*, petition: Petition) -> ConsentVote:
     leader = sitting_leader(unit)
     if leader is None:
         raise DomainError("petition", gettext_noop("The unit has no leader to recall."))
+    Area.objects.select_for_update().filter(pk=unit.pk).first()  # one vote at a time in a unit (nomination_create)
     if ConsentVote.objects.filter(unit=unit, status=ConsentVote.Status.OPEN).exists():
         raise DomainError("petition", gettext_noop("A vote is already open in this unit."))
     now = timezone.now()
@@ -698,7 +702,7 @@ def _appoint(vote: ConsentVote, closed_on: date) -> Appointment:
     # A leader assigned to begin later than the new term (an earlier appointment not yet started) gives way too.
     later = RoleAssignment.objects.filter(area=vote.unit, role=Role.LEADER, since__gte=starts_on, until__isnull=True)
     for assignment in later.select_related("user"):
-        _role_end(assignment, assignment.since + timedelta(days=1))
+        _role_end(assignment, assignment.since)  # ends before it begins: never in force, no day of two leaders
     role = RoleAssignment.objects.create(
         user=user, role=Role.LEADER, area=vote.unit, person=nominee, since=starts_on, until=ends_on
     )

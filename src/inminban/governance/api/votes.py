@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
@@ -443,7 +444,7 @@ def close_vote(request, vote_id: int):
     vote = selectors.vote_detail(actor=actor, pk=vote_id)
     require_any(actor, MANAGE_AREAS)
     if vote.status != ConsentVote.Status.OPEN:
-        raise DomainError("vote", "The vote is already closed or withdrawn.")
+        raise DomainError("vote", gettext_noop("The vote is already closed or withdrawn."))
     votes.vote_close(actor=actor, vote=vote)
     return _vote_out(actor, selectors.vote_detail(actor=actor, pk=vote_id))
 
