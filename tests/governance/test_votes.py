@@ -24,7 +24,7 @@ from inminban.governance.models import (
 )
 from inminban.jobs.registry import declared_schedules
 
-from .voting import move_window_to_past, voting_unit
+from .voting import move_window_to_past, snapshot, voting_unit
 
 CHOICES = {"yes", "no", "abstain"}
 
@@ -152,15 +152,24 @@ def test_the_close_job_is_declared_and_closes_due_votes(place, open_vote):
 
 def test_rules_are_copied_when_the_vote_opens(place, cast):
     office = votes.district_office(place.unit)
-    votes.rules_set(actor=cast["officer-a"], office=office, quorum_percent=Decimal("60"), window_days=3)
+    votes.rules_set(actor=cast["officer-city"], office=office, quorum_percent=Decimal("60"), window_days=3)
     vote = votes.nomination_create(
         actor=cast["officer-a"], unit=place.unit, nominee=place.heads[6], statement="규칙 복사"
     ).vote
-    votes.rules_set(actor=cast["officer-a"], office=office, quorum_percent=Decimal("10"))
+    votes.rules_set(actor=cast["officer-city"], office=office, quorum_percent=Decimal("10"))
     vote.refresh_from_db()
     assert vote.quorum_percent == Decimal("60") and vote.closes_at - vote.opens_at == timedelta(days=3)
     entry = AuditEntry.objects.filter(action="governance_rules.set").latest("seq")
     assert entry.before["quorum_percent"] == "60.00" and entry.after["quorum_percent"] == "10.00"
+
+
+def test_an_office_cannot_set_its_own_rules(place, cast):
+    from inminban.common.errors import NotPermitted
+
+    before = snapshot()
+    with pytest.raises(NotPermitted):
+        votes.rules_set(actor=cast["officer-a"], office=votes.district_office(place.unit), quorum_percent=10)
+    assert snapshot() == before
 
 
 def test_a_leader_cannot_set_rules(place, cast):
@@ -177,7 +186,7 @@ def test_votes_by_adult_count_adults_and_refuse_children(place, cast):
     from inminban.registry import services as registry
 
     office = votes.district_office(place.unit)
-    votes.rules_set(actor=cast["officer-a"], office=office, electorate="adult")
+    votes.rules_set(actor=cast["officer-city"], office=office, electorate="adult")
     household = place.households[0]
     child = registry.person_register(
         actor=cast["admin"], household=household, family_name="주", given_name="아이", birth_date=timezone.localdate()

@@ -24,7 +24,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from inminban.areas.access import MANAGE_AREAS, VIEW, active_assignments, can, forget_scope, require
+from inminban.areas.access import (
+    MANAGE_AREAS,
+    VIEW,
+    active_assignments,
+    can,
+    forget_scope,
+    require,
+    scope_for,
+)
 from inminban.areas.models import Area, Office, Role, RoleAssignment
 from inminban.audit.services import audit_record
 from inminban.common.errors import DomainError, NotPermitted, NotVisible
@@ -178,10 +186,17 @@ def _rule_value(name: str, value):
 
 @transaction.atomic
 def rules_set(*, actor: User, office: Office, **values) -> GovernanceRules:
-    """Set an office's governance rules (officers of the office or of one above it; administrators). The office gets
-    a row of its own, starting from the rules it worked by (inherited or default); the values given replace them.
-    Votes already open keep the rules they opened with."""
+    """Set an office's governance rules: officers of an office above it, or administrators — never the office's own
+    officers, since the office that nominates must not set the bar its nominee has to clear (nor the share a recall
+    needs). The office gets a row of its own, starting from the rules it worked by (inherited or default); the values
+    given replace them. Votes already open keep the rules they opened with."""
     require(actor, MANAGE_AREAS, office.area)
+    scope = scope_for(actor)
+    if not scope.is_admin and office.area.path in scope.prefixes(MANAGE_AREAS):
+        # A prefix equal to the office's own path: the actor's authority starts at this office, not above it.
+        above = [prefix for prefix in scope.prefixes(MANAGE_AREAS) if prefix != office.area.path]
+        if not any(office.area.path.startswith(prefix) for prefix in above):
+            raise NotPermitted("an office's rules are set by an office above it")
     if not values:
         raise DomainError("rules", gettext_noop("Give at least one rule to change."))
     cleaned = {name: _rule_value(name, value) for name, value in values.items()}
