@@ -13,6 +13,7 @@ from api.conftest import call, error_fields
 from inminban.areas.models import Role, RoleAssignment
 from inminban.governance import votes
 from inminban.governance.models import Appointment, ConsentVote, Nomination, Notification
+from inminban.registry.models import Household
 
 from .voting import move_window_to_past, snapshot, voting_unit
 
@@ -199,6 +200,13 @@ def test_a_ballot_before_the_window_opens_is_refused(place, cast):
     )
     fields = refused(client_of(place.residents[0]), nomination.vote, {"choice": "yes"})
     assert fields["vote"] == ["The vote has not opened yet."]
+
+
+def test_a_household_registered_after_the_vote_opened_is_not_on_its_roll(place, open_vote):
+    household = place.households[0]
+    Household.objects.filter(pk=household.pk).update(registered_on=timezone.localdate() + timedelta(days=1))
+    fields = refused(client_of(place.residents[0]), open_vote, {"choice": "yes"})
+    assert fields["vote"] == ["Your household was registered after the vote opened."]
 
 
 def test_a_resident_of_another_unit_gets_404(place, open_vote, client_for):

@@ -443,6 +443,9 @@ def ballot_refusal(actor: User, vote: ConsentVote) -> DomainError | None:
         raise NotVisible("vote not found")
     if nomination is not None and nomination.nominee_id == person_id:
         return DomainError("vote", gettext_noop("The nominee cannot vote on their own nomination."))
+    if voter.person.household.registered_on > timezone.localtime(vote.opens_at).date():
+        # The roll is the electorate counted at opening: a household registered since is not on it.
+        return DomainError("vote", gettext_noop("Your household was registered after the vote opened."))
     if vote.electorate == Electorate.ADULT:
         if voter.person.birth_date > _years_before(timezone.localtime(vote.opens_at).date(), vote.adult_age):
             return DomainError(
@@ -567,6 +570,12 @@ def paper_tally_enter(
                     field,
                     gettext_noop("Household %(number)s does not live in the unit."),
                     params={"number": getattr(row, "number", household.pk)},
+                )
+            if row.registered_on > timezone.localtime(vote.opens_at).date():
+                raise DomainError(
+                    field,
+                    gettext_noop("Household %(number)s was registered after the vote opened."),
+                    params={"number": row.number},
                 )
         pairs = [(h.pk, None) for h in given]
     vote = _locked_open_vote(vote, timezone.now())
