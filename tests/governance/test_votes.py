@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.conftest import call
@@ -107,14 +108,20 @@ def test_no_row_of_any_governance_table_links_a_household_to_a_choice(place, ope
 def test_a_ballot_changes_every_counter_of_its_channel_alike(place, open_vote):
     """All three online counters are written by each ballot (the chosen one +1, the others +0): no counter's row
     version marks the transaction of a single choice."""
-    if connection.vendor != "postgresql":
-        pytest.skip("row versions (xmin) are PostgreSQL's")
-    votes.ballot_cast(actor=place.residents[0], vote=open_vote, choice="no")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT DISTINCT xmin::text FROM governance_tally WHERE vote_id = %s AND channel = 'online'", [open_vote.pk]
-        )
-        assert len(cursor.fetchall()) == 1
+    with CaptureQueriesContext(connection) as queries:
+        votes.ballot_cast(actor=place.residents[0], vote=open_vote, choice="no")
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "governance_tally"')]
+    assert len(updates) == 1
+    assert "choice" not in updates[0].split("WHERE", 1)[1]  # the statement picks the channel's rows, not the choice's
+    counts = dict(Tally.objects.filter(vote=open_vote, channel="online").values_list("choice", "count"))
+    assert counts == {"yes": 0, "no": 1, "abstain": 0}
+    if connection.vendor == "postgresql":  # and each counter's row version is that one transaction's
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT xmin::text FROM governance_tally WHERE vote_id = %s AND channel = 'online'",
+                [open_vote.pk],
+            )
+            assert len(cursor.fetchall()) == 1
 
 
 # Closing ---------------------------------------------------------------------------------------------------------
