@@ -4,9 +4,14 @@ Cast (password DEMO_PASSWORD): admin, officer-a (office of district A), officer-
 leader-b1 (unit HS-B1), resident-a1 (a person in unit HS-A1), auditor (the city, read-only)."""
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -113,6 +118,38 @@ class SeparateDatabase:
 
     def env(self) -> dict[str, str]:
         return os.environ | {"INMINBAN_DATABASE_URL": self.url, "INMINBAN_DATA_DIR": str(self.data_dir)}
+
+    @contextmanager
+    def serve(self, *, threads: int = 32) -> Iterator[str]:
+        """The real server (`inminban serve --no-worker`) on this database; yields its base URL once it answers.
+        Its log goes to serve.log in the data directory: a pipe nobody reads fills up and stops the server."""
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        log_path = self.data_dir / "serve.log"
+        with open(log_path, "w") as log:
+            process = subprocess.Popen(
+                [str(INMINBAN), "serve", "--port", str(port), "--threads", str(threads), "--no-worker"],
+                env=self.env(),
+                stdout=subprocess.DEVNULL,
+                stderr=log,
+                text=True,
+            )
+            base = f"http://127.0.0.1:{port}"
+            try:
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        urllib.request.urlopen(base + "/login/", timeout=2)
+                        break
+                    except OSError:
+                        assert process.poll() is None, log_path.read_text()
+                        assert time.monotonic() < deadline, "the server did not start"
+                        time.sleep(0.2)
+                yield base
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
 
     def scalar(self, sql: str):
         if self.url.startswith("sqlite:"):

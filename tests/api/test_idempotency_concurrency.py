@@ -2,26 +2,13 @@
 own (the small demo city): 50 clients send the same keyed create at the same instant."""
 
 import json
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-INMINBAN = Path(sys.executable).parent / "inminban"
-
 CLIENTS = 50
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -31,26 +18,8 @@ def server(separate_database):
     built = database.run("shell", "-c", "from inminban.synth.demo import SMALL, build_demo; build_demo(size=SMALL)")
     assert built.returncode == 0, built.stderr
     token = database.run("token", "create", "leader-a1").stdout.strip()
-    port = _free_port()
-    process = subprocess.Popen(
-        [str(INMINBAN), "serve", "--port", str(port), "--threads", "32", "--no-worker"],
-        env=database.env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/login/", timeout=2)
-            break
-        except OSError:
-            assert process.poll() is None, process.stderr.read()
-            time.sleep(0.2)
-    yield {"database": database, "base": base, "token": token}
-    process.terminate()
-    process.wait(timeout=30)
+    with database.serve(threads=32) as base:
+        yield {"database": database, "base": base, "token": token}
 
 
 def _post(server, body: dict, key: str) -> tuple[int, dict, dict]:

@@ -5,7 +5,6 @@ holds exclusive locks on the registry tables until its commit. Either way every 
 2 s) or a JSON 503 with Retry-After, and never a 500 or a wait until the commit."""
 
 import json
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,12 +26,6 @@ def _run(database, *args: str) -> str:
     done = database.run(*args)
     assert done.returncode == 0, done.stderr
     return done.stdout
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _load_holds_its_locks(database) -> bool:
@@ -64,31 +57,9 @@ def server(separate_database):
     env = database.env()
     _run(database, "shell", "-c", "from inminban.synth.demo import SMALL, build_demo; build_demo(size=SMALL)")
     token = _run(database, "token", "create", "leader-a1").strip()
-    port = _free_port()
-    # The server's log goes to a file: a pipe nobody reads fills up with the 503s' tracebacks and stops the server.
-    log = open(database.data_dir / "serve.log", "w")  # noqa: SIM115 - closed after the server stops
-    process = subprocess.Popen(
-        # Threads for the 20 reads at once: with fewer, a read queues behind others waiting for a lock.
-        [str(INMINBAN), "serve", "--port", str(port), "--no-worker", "--threads", "24"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/login/", timeout=2)
-            break
-        except OSError:
-            assert process.poll() is None, (database.data_dir / "serve.log").read_text()
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
-    yield {"base": base, "token": token, "env": env, "database": database}
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    # Threads for the 20 reads at once: with fewer, a read queues behind others waiting for a lock.
+    with database.serve(threads=24) as base:
+        yield {"base": base, "token": token, "env": env, "database": database}
 
 
 def _get(server, path: str) -> tuple[int, float, str, dict]:

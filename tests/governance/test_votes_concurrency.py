@@ -3,7 +3,6 @@ households vote at the same instant and each is counted exactly once; one househ
 accounts) is counted once; two processes closing the vote at once close it once."""
 
 import json
-import socket
 import subprocess
 import sys
 import threading
@@ -60,12 +59,6 @@ print(json.dumps({"tokens": tokens, "vote": vote.pk, "twins": twins, "second_vot
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(separate_database):
     database = separate_database
@@ -74,26 +67,8 @@ def server(separate_database):
     made = database.run("shell", "-c", f"N = {HOUSEHOLDS}\n" + SETUP)
     assert made.returncode == 0, made.stderr
     world = json.loads(made.stdout.strip().splitlines()[-1])
-    port = free_port()
-    process = subprocess.Popen(
-        [str(INMINBAN), "serve", "--port", str(port), "--threads", "32", "--no-worker"],
-        env=database.env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/login/", timeout=2)
-            break
-        except OSError:
-            assert process.poll() is None, process.stderr.read()
-            time.sleep(0.2)
-    yield {"database": database, "base": base, **world}
-    process.terminate()
-    process.wait(timeout=30)
+    with database.serve(threads=32) as base:
+        yield {"database": database, "base": base, **world}
 
 
 def _ballot(server, token: str, vote: int, choice: str) -> tuple[int, dict]:
