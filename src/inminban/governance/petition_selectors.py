@@ -15,7 +15,7 @@ from inminban.areas.models import Area, Office, Role
 from inminban.common.errors import NotPermitted, NotVisible
 from inminban.registry.models import Household
 
-from .models import Escalation, Petition, Signature
+from .models import Escalation, Petition, PetitionResponse, Signature
 
 OPEN = Petition.Status.OPEN
 RECALL = Petition.Subject.RECALL
@@ -230,3 +230,8 @@ def petition_groups(*, actor, status: str | None = OPEN) -> list[PetitionGroup]:
         group = groups.setdefault(key, PetitionGroup(petition.office, petition.subject, obligation))
         group.petitions.append(petition)
     return sorted(groups.values(), key=lambda group: (-group.signatures, group.key))
+
+
+def response_of(petition: Petition) -> PetitionResponse | None:
+    """The answer to a petition the caller has already read through `petition_detail`, if it was answered."""
+    return PetitionResponse.objects.filter(petition=petition).select_related("office").first()

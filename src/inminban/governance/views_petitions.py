@@ -24,7 +24,7 @@ from inminban.web.forms import Form, apply_service, text_field
 
 from . import petition_selectors as selectors
 from . import petitions
-from .models import Petition, PetitionResponse
+from .models import Petition
 
 SUBJECT_WORDS = [
     ("obligation", gettext_lazy("A duty we were given: a labour campaign, a levy or a directive")),
@@ -168,7 +168,7 @@ def _detail_context(actor, petition: Petition, form=None) -> dict:
     return {
         "petition": petition,
         "obligation": petition.campaign or petition.levy or petition.directive,
-        "response": PetitionResponse.objects.filter(petition=petition).select_related("office").first(),
+        "response": selectors.response_of(petition),
         "escalations": list(selectors.escalations_of(petition)),
         "overdue": selectors.is_overdue(petition),
         "resident": household is not None,

@@ -18,14 +18,13 @@ from django.views.decorators.http import require_http_methods
 from inminban.areas.access import MANAGE_AREAS, can, require_any, scope_for
 from inminban.areas.selectors import units_visible
 from inminban.common.errors import DomainError, NotPermitted, NotVisible
-from inminban.registry.models import Household
 from inminban.web.charts import bar_chart
 from inminban.web.decorators import page
 from inminban.web.forms import Form, apply_service, date_field, text_field
 
 from . import vote_selectors as selectors
 from . import votes
-from .models import Choice, ConsentVote, Electorate, Participation
+from .models import Choice, ConsentVote, Electorate
 from .rules import rules_for
 
 # Forms ---------------------------------------------------------------------------------------------------------------
@@ -145,16 +144,11 @@ def _start_of(day) -> datetime:
 
 
 def _household_choices(vote: ConsentVote) -> list:
-    """The households (or adults) of the unit that have not voted yet, for the tally sheet form."""
-    voted = Participation.objects.filter(vote=vote)
+    """The households of the unit that have not voted yet, labelled for the tally sheet form (none when adults vote:
+    the page enters household tallies only)."""
     if vote.electorate == Electorate.ADULT:
         return []
-    rows = list(
-        Household.objects.filter(unit=vote.unit, dissolved_on__isnull=True)
-        .exclude(pk__in=voted.values("household_id"))
-        .select_related("head")
-        .order_by("number")
-    )
+    rows = list(selectors.households_yet_to_vote(vote=vote))
     for row in rows:
         row.label = f"{row.number} · {row.head.full_name}" if row.head_id else row.number
     return rows
@@ -281,10 +275,11 @@ def vote_detail(request, vote_id: int):
                 messages.success(request, _("The vote is closed and its result published."))
             return redirect("governance-vote", vote.pk)
         if action == "paper":
-            form = PaperTallyForm(request.POST, households=_household_choices(vote), auto_id="id_paper-%s")
+            choices = _household_choices(vote)
+            form = PaperTallyForm(request.POST, households=choices, auto_id="id_paper-%s")
             if form.is_valid():
                 data = form.cleaned_data
-                listed = {h.pk: h for h in Household.objects.filter(pk__in=data["households"])}
+                listed = {h.pk: h for h in choices}
 
                 def enter():
                     votes.paper_tally_enter(

@@ -199,3 +199,15 @@ def unit_residents(*, actor, unit: Area) -> QuerySet[Person]:
         .select_related("household")
         .order_by("family_name", "given_name", "id")
     )
+
+
+def households_yet_to_vote(*, vote: ConsentVote) -> QuerySet[Household]:
+    """The unit's households (of a vote the caller has already read through `vote_detail`) with no participation in
+    it yet, by number: who a tally sheet may still count."""
+    voted = Participation.objects.filter(vote=vote).values("household_id")
+    return (
+        Household.objects.filter(unit=vote.unit, dissolved_on__isnull=True)
+        .exclude(pk__in=voted)
+        .select_related("head")
+        .order_by("number")
+    )

@@ -20,7 +20,7 @@ from inminban.common.errors import DomainError
 
 from .. import petition_selectors as selectors
 from .. import petitions
-from ..models import Petition, PetitionResponse
+from ..models import Petition
 
 router = Router(tags=["petitions"])
 
@@ -164,7 +164,7 @@ def _petition_out(actor, petition: Petition, *, detail: bool = False) -> dict:
     signed = getattr(petition, "signed_by_me", None)
     if household is not None and signed is None:
         signed = selectors.own_signature(actor=actor, petition=petition) is not None
-    response = PetitionResponse.objects.filter(petition=petition).select_related("office").first()
+    response = selectors.response_of(petition)
     out = {
         "id": petition.pk,
         "subject": petition.subject,
