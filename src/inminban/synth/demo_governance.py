@@ -78,7 +78,7 @@ def _decided_by_meeting(
     votes.paper_tally_enter(
         actor=clerk,
         vote=vote,
-        sheet_number=f"{unit.code}-{nomination.pk:03d}",
+        sheet_number=str(nomination.pk),
         yes=yes,
         no=no,
         abstain=abstain,
