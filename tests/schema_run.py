@@ -34,6 +34,9 @@ RUNS = {
     "votes": ["nominations", "votes", "governance-rules"],
     "petitions": ["petitions"],
     "governance": ["feedback-reports", "notifications"],
+    "stays": ["stays", "stay-rules"],
+    "health": ["health-checks"],
+    "integrity": ["integrity-flags", "detection-rules"],
 }
 
 CHECKS = [

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "inminban.jobs",
     "inminban.entitlements",
     "inminban.governance",
+    "inminban.health",
+    "inminban.integrity",
     "inminban.api",
     "inminban.synth",
     "inminban.ops",
@@ -253,6 +255,11 @@ MAX_UPLOAD_BYTES = env_int("INMINBAN_MAX_UPLOAD_BYTES", 4 * 1024 * 1024)
 # a first request still running before it answers 409 with Retry-After.
 IDEMPOTENCY_HOURS = env_int("INMINBAN_IDEMPOTENCY_HOURS", 24)
 IDEMPOTENCY_WAIT_SECONDS = env_int("INMINBAN_IDEMPOTENCY_WAIT_SECONDS", 10)
+
+# Overnight guests: their details are erased this many days after departure (`inminban stays purge`), and a stay
+# may be registered at most this many days before the guest arrives.
+STAY_RETENTION_DAYS = env_int("INMINBAN_STAY_RETENTION_DAYS", 30)
+STAY_ADVANCE_DAYS = env_int("INMINBAN_STAY_ADVANCE_DAYS", 30)
 
 # The audit log's name in its signed checkpoints (and the name of its key); default "inminban.audit/<key id>".
 AUDIT_ORIGIN = os.environ.get("INMINBAN_AUDIT_ORIGIN", "").strip()

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("inminban.duties.urls")),
     path("", include("inminban.entitlements.urls")),
     path("", include("inminban.governance.urls")),
+    path("", include("inminban.health.urls")),
+    path("", include("inminban.integrity.urls")),
     path("", include("inminban.accounts.urls")),
     path("", include("inminban.registry.urls")),
     path("", include("inminban.web.urls")),

@@ -141,7 +141,10 @@ def register_routers() -> None:
     from inminban.governance.api.petitions import router as petitions_router
     from inminban.governance.api.reports import router as reports_router
     from inminban.governance.api.votes import router as votes_router
+    from inminban.health.api import router as health_router
+    from inminban.integrity.api import router as integrity_router
     from inminban.registry.api import router as registry_router
+    from inminban.registry.api_stays import router as stays_router
     from inminban.stamps.api import router as stamps_router
 
     api.add_router("/", meta_router)
@@ -156,6 +159,9 @@ def register_routers() -> None:
     api.add_router("/", petitions_router)
     api.add_router("/", reports_router)
     api.add_router("/", notices_router)
+    api.add_router("/", stays_router)
+    api.add_router("/", health_router)
+    api.add_router("/", integrity_router)
 
 
 register_routers()

@@ -23,6 +23,7 @@ MANAGE_AREAS = "manage_areas"
 REDEEM = "redeem"  # hand out what a voucher entitles at a counter
 SCHOOL_CLEARANCE = "school_clearance"  # ask for a child's school enrolment clearance
 ENLISTMENT_CLEARANCE = "enlistment_clearance"  # ask for a young adult's enlistment clearance
+HEALTH = "health"  # record health checks and read their values
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.ADMIN: frozenset({VIEW, CHANGE, AUDIT, MANAGE_AREAS}),
@@ -35,6 +36,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.CLERK: frozenset({REDEEM}),
     Role.SCHOOL_CLERK: frozenset({SCHOOL_CLEARANCE}),
     Role.RECRUITER: frozenset({ENLISTMENT_CLEARANCE}),
+    # Health workers see no registry records beyond who lives where in their area (to pick whom they check) and the
+    # checks themselves; nobody else but the person and auditors sees a check's values.
+    Role.HEALTH_WORKER: frozenset({HEALTH}),
 }
 
 

@@ -73,6 +73,7 @@ class Role(models.TextChoices):
     CLERK = "clerk", "Counter clerk"
     SCHOOL_CLERK = "school_clerk", "School clerk"
     RECRUITER = "recruiter", "Recruitment officer"
+    HEALTH_WORKER = "health_worker", "Health worker"
 
 
 class RoleAssignment(models.Model):

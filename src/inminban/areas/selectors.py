@@ -66,3 +66,21 @@ def may_open_area(*, actor, area: Area) -> bool:
     a levy's unit page): the same test as those pages' own lookup (`areas_visible`), so a page draws a link to them
     (a breadcrumb) only where it would not answer 404. A resident sees their household, not their unit."""
     return scope_for(actor).allows_area(VIEW, area)
+
+
+def ancestor_paths(area: Area) -> list[str]:
+    """The paths of `area` and of every area above it, nearest first."""
+    parts = area.path.strip("/").split("/")
+    return ["/" + "/".join(parts[:length]) + "/" for length in range(len(parts), 0, -1)]
+
+
+def office_governing(area: Area) -> Office | None:
+    """The office governing `area`: the one attached to it or to the nearest area above it (a unit → its district's)."""
+    paths = ancestor_paths(area)
+    offices = {
+        o.area.path: o for o in Office.objects.filter(area__path__in=paths).select_related("area").order_by("-code")
+    }
+    for path in paths:
+        if path in offices:
+            return offices[path]
+    return None

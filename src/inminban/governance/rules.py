@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from inminban.areas.models import Area, Office, Role, RoleAssignment
+from inminban.areas.selectors import ancestor_paths, office_governing
 
 from .models import GovernanceRules
 
@@ -46,15 +47,9 @@ def default_rules() -> Rules:
     return Rules(**fields)
 
 
-def _ancestor_paths(area: Area) -> list[str]:
-    """The paths of `area` and of every area above it, nearest first."""
-    parts = area.path.strip("/").split("/")
-    return ["/" + "/".join(parts[:length]) + "/" for length in range(len(parts), 0, -1)]
-
-
 def rules_for(office: Office) -> Rules:
     """The rules `office` works by."""
-    paths = _ancestor_paths(office.area)
+    paths = ancestor_paths(office.area)
     rows = {
         row.office.area.path: row
         for row in GovernanceRules.objects.filter(office__area__path__in=paths).select_related("office__area")
@@ -68,7 +63,7 @@ def rules_for(office: Office) -> Rules:
 
 def office_above(office: Office) -> Office | None:
     """The office of the nearest area above `office`'s area that has one (a district's office → the city's)."""
-    paths = _ancestor_paths(office.area)[1:]
+    paths = ancestor_paths(office.area)[1:]
     offices = {
         o.area.path: o for o in Office.objects.filter(area__path__in=paths).select_related("area").order_by("-code")
     }
@@ -80,14 +75,7 @@ def office_above(office: Office) -> Office | None:
 
 def office_of_area(area: Area) -> Office | None:
     """The office governing `area`: the one attached to it or to the nearest area above it (a unit → its district's)."""
-    paths = _ancestor_paths(area)
-    offices = {
-        o.area.path: o for o in Office.objects.filter(area__path__in=paths).select_related("area").order_by("-code")
-    }
-    for path in paths:
-        if path in offices:
-            return offices[path]
-    return None
+    return office_governing(area)
 
 
 def active_on(queryset: QuerySet, on: date) -> QuerySet:

@@ -1,10 +1,11 @@
 """The household registry. Every record that changes over time carries `since` and an exclusive `until`
 (empty while current), so the registry can answer who lived where on any date."""
 
-from datetime import date
+from datetime import date, time
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from inminban.areas.models import Area
@@ -239,3 +240,82 @@ class Move(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} move on {self.on}"
+
+
+class StayRules(models.Model):
+    """When a host household must register an overnight guest, as data per office: by `deadline_time` on the day of
+    arrival plus `deadline_days`. An office without a row works by the nearest office above that has one, else by
+    the field defaults."""
+
+    office = models.OneToOneField("areas.Office", on_delete=models.PROTECT, related_name="stay_rules")
+    deadline_time = models.TimeField(default=time(22, 0), help_text=_("Registrations are due by this time."))
+    deadline_days = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Days after the day of arrival; 0 means on the day of arrival.")
+    )
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField()
+
+    scope_area_lookup = "office__area"
+
+    class Meta:
+        verbose_name_plural = "stay rules"
+
+    def __str__(self) -> str:
+        return f"stay rules of office {self.office_id}"
+
+
+class Stay(models.Model):
+    """An overnight guest registered by a host household. A guest is not a registry person: what identifies them
+    (name, where from, document number) is kept only for a number of days after departure, then blanked by
+    `inminban stays purge`; the row stays, so the counts do. `__str__` and the audit never carry those fields."""
+
+    class Purpose(models.TextChoices):
+        FAMILY = "family", _("Visiting family")
+        WORK = "work", _("Work")
+        STUDY = "study", _("Study")
+        TRADE = "trade", _("Trade")
+        MEDICAL = "medical", _("Medical care")
+        OTHER = "other", _("Other")
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="stays")
+    # The host's unit when the stay was registered: where it is counted and who sees it.
+    unit = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    hosts = models.ManyToManyField(Person, related_name="hosted_stays", blank=True)
+    guest_name = models.CharField(max_length=128, blank=True)
+    origin_area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    origin_address = models.CharField(max_length=255, blank=True)
+    document_number = models.CharField(max_length=32, blank=True)
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    purpose_note = models.CharField(max_length=200, blank=True)
+    arrives_on = models.DateField()
+    departs_on = models.DateField(help_text=_("Expected departure."))
+    departed_on = models.DateField(null=True, blank=True, help_text=_("Actual departure, once it happened."))
+    deadline = models.DateTimeField(help_text=_("When registration was due, under the office's rule."))
+    registered_at = models.DateTimeField()
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    late = models.BooleanField(default=False, help_text=_("Registered after the deadline."))
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    purged_at = models.DateTimeField(null=True, blank=True, help_text=_("When the guest's details were erased."))
+
+    scope_area_lookup = "unit"
+    scope_household_lookup = "household"
+
+    class Meta:
+        ordering = ["-arrives_on", "-id"]
+        indexes = [
+            models.Index(fields=["unit", "arrives_on"], name="stay_unit_arrival_idx"),
+            models.Index(fields=["household", "arrives_on"], name="stay_household_arrival_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="stay_departs_after_arrival", condition=Q(departs_on__gte=F("arrives_on"))),
+            models.CheckConstraint(
+                name="stay_departed_after_arrival",
+                condition=Q(departed_on__isnull=True) | Q(departed_on__gte=F("arrives_on")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"stay {self.pk} ({self.arrives_on} – {self.departs_on})"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exports, views
+from . import exports, views, views_stays
 
 app_name = "registry"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("persons/<int:pk>/", views.person, name="person"),
     path("areas/<str:code>/", views.area, name="area"),
     path("my-household/", views.my_household, name="my-household"),
+    *views_stays.urlpatterns,
 ]

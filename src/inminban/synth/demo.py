@@ -150,6 +150,12 @@ def build_demo(*, size: DemoSize | None = None, seed: int = 2008) -> dict[str, U
             checker = _user("officer-a2")
             area_services.role_assign(actor=admin, user=checker, role=Role.OFFICER, office=office, since=REGISTRY_START)
             cast[checker.username] = checker
+        # The district's health worker, who records fever checks in its units.
+        health_worker = _user(f"health-{letter.lower()}")
+        area_services.role_assign(
+            actor=admin, user=health_worker, role=Role.HEALTH_WORKER, area=district, since=REGISTRY_START
+        )
+        cast[health_worker.username] = health_worker
         for number in range(1, size.units_per_district + 1):
             unit = area_services.area_create(
                 actor=admin,
@@ -246,6 +252,8 @@ CAST = [
     "leader-b1",
     "resident-a1",
     "auditor",
+    "health-a",
+    "health-b",
 ]
 # Made by the distribution part of the demo (demo_distribution.py), after the cycle it hands out.
 CAST_DISTRIBUTION = ["clerk-a", "school-a"]

@@ -66,6 +66,12 @@ def nav_links(context) -> list[tuple[str, str, bool]]:
         links.append((_("My household"), reverse("registry:my-household")))
     if Role.LEADER in scope.roles:
         links.append((_("Today"), reverse("duties:day")))
+    if scope.is_admin or {Role.RESIDENT, Role.LEADER, Role.OFFICER, Role.AUDITOR} & scope.roles:
+        links.append((_("Guests"), reverse("registry:stays")))
+    if scope.is_admin or {Role.HEALTH_WORKER, Role.LEADER, Role.OFFICER, Role.AUDITOR} & scope.roles:
+        links.append((_("Health checks"), reverse("health:checks")))
+    if scope.is_admin or {Role.LEADER, Role.OFFICER, Role.AUDITOR} & scope.roles:
+        links.append((_("Integrity flags"), reverse("integrity:flags")))
     if scope.is_admin or Role.OFFICER in scope.roles or Role.AUDITOR in scope.roles:
         links.append((_("Duties"), reverse("duties:dashboard")))
         links.append((_("Rations and benefits"), reverse("entitlements:programs")))

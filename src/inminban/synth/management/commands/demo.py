@@ -46,6 +46,8 @@ class Command(BaseCommand):
                 "leader of unit B1",
                 "resident in unit A1",
                 "auditor of the city",
+                "health worker, district A (fever checks)",
+                "health worker, district B",
                 "counter clerk, district A distribution centre",
                 "school clerk, district A",
                 "resident of unit A2, approved by the unit as its leader from tomorrow",
