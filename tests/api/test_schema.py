@@ -167,3 +167,23 @@ def map_body(context, body):
 def test_api_keeps_to_its_schema(case, bearers, some_moves, connections_kept_open):
     for headers in bearers:
         case.call_and_validate(headers=headers, checks=CHECKS)
+
+
+def test_schema_names_are_unique_across_the_api():
+    """django-ninja names a component after its class and silently keeps one of two schemas with the same name, so
+    one app's endpoints would be documented (and checked) with another app's shape."""
+    from ninja import Schema
+
+    seen: dict[str, str] = {}
+    clashes = []
+    stack = list(Schema.__subclasses__())
+    while stack:
+        schema = stack.pop()
+        stack.extend(schema.__subclasses__())
+        if not schema.__module__.startswith("inminban."):
+            continue
+        where = f"{schema.__module__}.{schema.__qualname__}"
+        if schema.__name__ in seen and seen[schema.__name__] != where:
+            clashes.append((seen[schema.__name__], where))
+        seen.setdefault(schema.__name__, where)
+    assert not clashes, clashes

@@ -325,6 +325,44 @@ def _samples(cast) -> dict[str, AuditEntry]:
         "feedback_report.request": entry("feedback_report.request", campaign, None, {
             "obligation": campaign.ref, "office": "HS-A-OFFICE", "area": household.unit.parent.code, "units": 3,
             "shortfall": "12.5"}, target_type="governance.feedbackreport"),
+        # Overnight stays (registry/stays.py): dates only, never the guest; the target stands in for a stay.
+        "stay.register": entry("stay.register", household, None, {
+            "arrives_on": today, "departs_on": today, "late": True}, target_type="registry.stay",
+            household_id=household.pk),
+        "stay.update": entry("stay.update", household, {"arrives_on": today, "departs_on": today}, {
+            "arrives_on": today, "departs_on": (timezone.localdate() + timedelta(days=3)).isoformat()},
+            target_type="registry.stay", household_id=household.pk),
+        "stay.confirm": entry("stay.confirm", household, {
+            "arrives_on": today, "departs_on": today, "confirmed": False}, {
+            "arrives_on": today, "departs_on": today, "confirmed": True}, target_type="registry.stay",
+            household_id=household.pk),
+        "stay_rules.set": entry("stay_rules.set", household.unit, {
+            "office": counter.office_id, "deadline_time": "22:00:00", "deadline_days": 0}, {
+            "office": counter.office_id, "deadline_time": "20:00:00", "deadline_days": 1},
+            target_type="registry.stayrules"),
+        "stays.purge": entry("stays.purge", household.unit, None, {
+            "cutoff": today, "stays": 4, "other_records": 1}, target_type="registry.stays_purge"),
+        # Health checks (health/services.py): the day, the kind of subject and the household, never a value.
+        "healthcheck.record": entry("healthcheck.record", household, None, {
+            "on": today, "subject": "unregistered_guest", "household": household.pk},
+            target_type="health.healthcheck", household_id=household.pk),
+        # Integrity flags (integrity/scan.py, services.py): status and pattern only; the target stands in for a flag.
+        "integrity.scan": entry("integrity.scan", household.unit, None, {
+            "pattern": "stay_unregistered", "raised": 2, "today": today}, target_type="integrity.scan"),
+        **{
+            action: entry(action, household.unit, {
+                "status": "open", "pattern": "leader_own_attendance", "unit": household.unit_id,
+                "office": counter.office_id}, {
+                "status": status, "pattern": "leader_own_attendance", "unit": household.unit_id,
+                "office": counter.office_id}, target_type="integrity.flag")
+            for action, status in (("flag.explain", "explained"), ("flag.dismiss", "dismissed"),
+                                   ("flag.uphold", "upheld"))
+        },
+        "detection_rule.set": entry("detection_rule.set", household.unit, {
+            "enabled": True, "threshold": "3.00", "min_count": 1, "office": counter.office_id,
+            "pattern": "late_attendance"}, {
+            "enabled": True, "threshold": "5.00", "min_count": 1, "office": counter.office_id,
+            "pattern": "late_attendance"}, target_type="integrity.detectionrule"),
     }  # fmt: skip
 
 

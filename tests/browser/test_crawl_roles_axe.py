@@ -18,7 +18,7 @@ from inminban.synth.demo_entitlements import build_demo_entitlements
 
 pytestmark = pytest.mark.browser
 
-ROLES = ["admin", "officer-a", "leader-a1", "resident-a1", "auditor"]
+ROLES = ["admin", "officer-a", "leader-a1", "resident-a1", "auditor", "health-a"]
 PHONE = {"width": 390, "height": 844}
 # The rules of WCAG 2.1 A and AA (axe's best practices add only moderate and minor findings, at a cost per page).
 AXE_OPTIONS = {

@@ -15,7 +15,7 @@ from crawling import Catalogue, broken_links, crawl
 from inminban.synth.demo_duties import build_demo_duties
 from inminban.synth.demo_entitlements import build_demo_entitlements
 
-ROLES = ["admin", "officer-a", "leader-a1", "resident-a1", "auditor"]
+ROLES = ["admin", "officer-a", "leader-a1", "resident-a1", "auditor", "health-a"]
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,7 @@ ROLE_LABELS = {
     Role.CLERK: _("Counter clerk (at a distribution counter)"),
     Role.SCHOOL_CLERK: _("School clerk (school enrolment clearances in an area)"),
     Role.RECRUITER: _("Recruitment officer (enlistment clearances in an area)"),
+    Role.HEALTH_WORKER: _("Health worker (health checks in an area)"),
 }
 
 
@@ -35,12 +36,21 @@ ROLE_NAMES = {
     Role.CLERK: pgettext_lazy("role", "Counter clerk"),
     Role.SCHOOL_CLERK: pgettext_lazy("role", "School clerk"),
     Role.RECRUITER: pgettext_lazy("role", "Recruitment officer"),
+    Role.HEALTH_WORKER: pgettext_lazy("role", "Health worker"),
 }
 
 
 def role_choices(actor) -> list[tuple[str, str]]:
     # A counter clerk is tied to a counter: given on the counter's page, not here.
-    roles = [Role.RESIDENT, Role.LEADER, Role.OFFICER, Role.AUDITOR, Role.SCHOOL_CLERK, Role.RECRUITER]
+    roles = [
+        Role.RESIDENT,
+        Role.LEADER,
+        Role.OFFICER,
+        Role.AUDITOR,
+        Role.SCHOOL_CLERK,
+        Role.RECRUITER,
+        Role.HEALTH_WORKER,
+    ]
     if scope_for(actor).is_admin:
         roles.append(Role.ADMIN)
     return [(role.value, ROLE_LABELS[role]) for role in roles]

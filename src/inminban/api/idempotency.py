@@ -10,10 +10,12 @@ again."""
 import hashlib
 import re
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as day_time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
@@ -161,4 +163,24 @@ def idempotency_keys_purge(*, now=None) -> int:
     expired = IdempotencyRecord.objects.filter(created_at__lte=now - key_lifetime())
     abandoned = IdempotencyRecord.objects.filter(completed_at__isnull=True, created_at__lte=now - ABANDONED_AFTER)
     deleted, _ = (expired | abandoned).delete()
+    return deleted
+
+
+# Answers that may repeat an overnight guest's details (the stays' answers, and the health checks', which name a guest
+# seen with no registered stay): erased with the guests' details by `inminban stays purge`.
+GUEST_PATHS = ("/api/v1/stays", "/api/v1/health-checks")
+
+
+def guest_answers_purge(cutoff) -> int:
+    """A STAY_PURGE_HOOKS hook (registered in ApiConfig.ready): delete the stored answers of writes on the stays and
+    health-check paths. Those older than the cutoff, and also every finished one however recent: a late write on an
+    old stay (its departure recorded, a confirmation, a registration made long after the guest left) stores the
+    guest's name too, and an answer does not say which stay it names. A retry that spans the purge then runs again
+    rather than replaying; a claim still running keeps its key (it holds no answer yet)."""
+    start_of_cutoff = timezone.make_aware(datetime.combine(cutoff, day_time.min), timezone.get_default_timezone())
+    on_paths = Q()
+    for prefix in GUEST_PATHS:
+        on_paths |= Q(path__startswith=prefix)
+    old_or_done = Q(created_at__lt=start_of_cutoff) | Q(completed_at__isnull=False)
+    deleted, _ = IdempotencyRecord.objects.filter(on_paths).filter(old_or_done).delete()
     return deleted

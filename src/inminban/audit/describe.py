@@ -86,6 +86,25 @@ ACTIONS: dict[str, Action] = {
         _("Income declared"), _("%(person)s declared an income of %(amount)s."), ("period", "since")
     ),
     "income.update": Action(_("Declared income corrected"), _("The declared income of %(person)s was corrected.")),
+    # Overnight stays (an entry names the stay's dates, never the guest)
+    "stay.register": Action(
+        _("Guest registered"), _("A guest staying from %(arrives_on)s to %(departs_on)s was registered."), ("late",)
+    ),
+    "stay.update": Action(
+        _("Guest's stay changed"), _("The dates of the stay of a guest who arrived on %(arrives_on)s were changed.")
+    ),
+    "stay.confirm": Action(
+        _("Guest's registration confirmed"),
+        _("The registration of a guest staying from %(arrives_on)s to %(departs_on)s was confirmed."),
+    ),
+    "stay_rules.set": Action(
+        _("Deadline for registering guests changed"),
+        _("The deadline of %(office)s for registering guests was changed."),
+    ),
+    "stays.purge": Action(
+        _("Guests' details erased"),
+        _("The details of the guests of %(stays)s stays that ended before %(cutoff)s were erased."),
+    ),
     # Duties
     "allocation_rule.create": Action(_("Allocation rule created"), _("A new rule for dividing quotas was created.")),
     "exemption.record": Action(
@@ -333,6 +352,18 @@ ACTIONS: dict[str, Action] = {
     "session.end": Action(_("Login session ended"), _("A login session was ended.")),
     "token.create": Action(_("API token created"), _("An API token was created for %(user)s.")),
     "token.revoke": Action(_("API token revoked"), _("An API token of %(user)s was revoked.")),
+    # Health checks (the entry names the household and the day, never a value or a guest's name)
+    "healthcheck.record": Action(
+        _("Health check recorded"), _("A health check in household %(household)s was recorded for %(on)s.")
+    ),
+    # Integrity flags (the entries carry a flag's status and pattern, never the words of an answer or a reason)
+    "integrity.scan": Action(_("Integrity scan"), _("The integrity scan raised %(raised)s new flags: %(pattern)s.")),
+    "flag.explain": Action(_("Flag answered"), _("The leader answered a flag: %(pattern)s.")),
+    "flag.dismiss": Action(_("Flag dismissed"), _("The office dismissed a flag: %(pattern)s.")),
+    "flag.uphold": Action(_("Flag upheld"), _("The office upheld a flag: %(pattern)s.")),
+    "detection_rule.set": Action(
+        _("Detection rule changed"), _("The rule of %(office)s for “%(pattern)s” was changed.")
+    ),
     # The synthetic population
     "synth.generate": Action(_("Synthetic population generated"), _("A synthetic population was generated.")),
 }
@@ -470,6 +501,16 @@ FIELD_LABELS = {
     "signatures": _("Signatures"),
     "due_at": _("Answer due"),
     "title": _("Title"),
+    "arrives_on": _("Arrives on"),
+    "departs_on": _("Expected departure"),
+    "departed_on": _("Left on"),
+    "late": _("Registered late"),
+    "confirmed": _("Confirmed"),
+    "deadline_time": _("Registration due by"),
+    "deadline_days": _("Days after arrival to register"),
+    "enabled": _("Looked for"),
+    "threshold": _("Threshold"),
+    "min_count": _("At least this many"),
 }
 
 # Kept in the raw entry for auditors, never listed: internal keys, hashes, keys, nested snapshots, other entries'
@@ -498,6 +539,7 @@ CHOICE_FIELDS = {
     "electorate": ("governance.GovernanceRules", "electorate"),
     "subject": ("governance.Petition", "subject"),
     "outcome": ("governance.PetitionResponse", "outcome"),
+    "pattern": ("integrity.Flag", "pattern"),
 }
 
 STATUS_MODELS = {
@@ -509,6 +551,7 @@ STATUS_MODELS = {
     "governance.nomination": ("governance.Nomination", "status"),
     "governance.consentvote": ("governance.ConsentVote", "status"),
     "governance.petition": ("governance.Petition", "status"),
+    "integrity.flag": ("integrity.Flag", "status"),
 }
 KIND_MODELS = {
     "registry.dwelling": ("registry.Dwelling", "kind"),
@@ -715,6 +758,12 @@ PLACEHOLDERS: dict[str, Callable[[Context], Ref | str | None]] = {
     "title": _text("title"),
     "signatures": _count("signatures"),
     "outcome": lambda ctx: _choice_label(ctx, "outcome", ctx.value("outcome")),
+    "arrives_on": _date("arrives_on"),
+    "departs_on": _date("departs_on"),
+    "cutoff": _date("cutoff"),
+    "stays": _count("stays"),
+    "raised": _count("raised"),
+    "pattern": lambda ctx: _choice_label(ctx, "pattern", ctx.value("pattern")),
 }
 
 

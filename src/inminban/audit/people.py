@@ -19,6 +19,7 @@ ROLE_WORDS = {
     "clerk": _("counter clerk"),
     "school_clerk": _("school clerk"),
     "recruiter": _("recruitment officer"),
+    "health_worker": _("health worker"),
 }
 # An actor whose name is not known, by role alone.
 ROLE_ALONE = {
@@ -30,6 +31,7 @@ ROLE_ALONE = {
     "clerk": _("a counter clerk"),
     "school_clerk": _("a school clerk"),
     "recruiter": _("a recruitment officer"),
+    "health_worker": _("a health worker"),
 }
 
 

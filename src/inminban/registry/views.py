@@ -23,10 +23,13 @@ from inminban.web.charts import bar_chart
 from inminban.web.decorators import page
 from inminban.web.forms import apply_service
 
-from . import forms, services
+from . import forms, services, stay_selectors
 from . import selectors as registry
 
 HISTORY_LIMIT = 50
+# What the resident's page lists of their guests and of their health checks: the latest, the rest on /stays/.
+MY_STAYS = 20
+MY_CHECKS = 20
 
 
 def _require_change(actor, unit: Area | None) -> None:
@@ -616,6 +619,9 @@ def my_household(request):
         raise NotVisible("no household")
     household = registry.household_detail(actor=actor, household_id=household_ids[0])
     duties = household_duties(actor=actor, household=household)
+    # The household's own checks only: a resident's persons, with their values (the health app decides what is theirs).
+    from inminban.health.selectors import health_checks_of_household_for_resident
+
     context = {
         "household": household,
         "members": list(registry.household_members(actor=actor, household=household)),
@@ -629,5 +635,9 @@ def my_household(request):
         "sessions": duties["sessions"],
         "stamps": duties["stamps"],
         "today": timezone.localdate(),
+        # Their guests, with the status of each registration, and the way to register one.
+        "stays": list(stay_selectors.stays_of_household(actor=actor, household=household)[:MY_STAYS]),
+        "own_household": household.pk in scope_for(actor).household_ids,
+        "health_checks": list(health_checks_of_household_for_resident(actor=actor, household=household)[:MY_CHECKS]),
     }
     return render(request, "registry/my_household.html", context)

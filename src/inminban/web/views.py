@@ -17,8 +17,8 @@ from inminban.governance.models import Notification
 
 def start_page(user) -> str | None:
     """The page a user's work starts from: leader → unit, officer → office's area, auditor → audit log,
-    counter clerk → the counters, school clerk or recruitment officer → asking for a clearance, resident → own
-    household, administrator → the root area. Worked out once per request."""
+    counter clerk → the counters, school clerk or recruitment officer → asking for a clearance, health worker →
+    the health checks, resident → own household, administrator → the root area. Worked out once per request."""
     if hasattr(user, "_inminban_start_page"):
         return user._inminban_start_page
     by_role = {}
@@ -54,6 +54,8 @@ def start_page(user) -> str | None:
         url = reverse("entitlements:counters")
     elif Role.SCHOOL_CLERK in by_role or Role.RECRUITER in by_role:
         url = reverse("entitlements:clearance-new")
+    elif Role.HEALTH_WORKER in by_role:
+        url = reverse("health:checks")
     elif Role.RESIDENT in by_role:
         url = reverse("registry:my-household")
     elif scope_for(user).is_admin:

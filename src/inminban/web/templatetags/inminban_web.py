@@ -43,6 +43,10 @@ def current_job(person):
 # The audit log's presentation (sentences, field labels, the raw entry) is in audit/templatetags/audit_history.py.
 
 
+# Roles that see no stamps but the ones their one task shows them.
+TASK_ONLY_ROLES = {Role.RESIDENT, Role.CLERK, Role.SCHOOL_CLERK, Role.RECRUITER, Role.HEALTH_WORKER}
+
+
 @register.simple_tag(takes_context=True)
 def nav_links(context) -> list[tuple[str, str, bool]]:
     """(label, url, current) for the top bar, from the user's roles."""
@@ -85,8 +89,7 @@ def nav_links(context) -> list[tuple[str, str, bool]]:
         links.append((_("Petitions"), reverse("governance-petitions")))
     if scope.is_admin or {Role.RESIDENT, Role.LEADER, Role.OFFICER, Role.AUDITOR} & scope.roles:
         links.append((_("Votes"), reverse("governance-votes")))
-    # Clerks see no stamps but the ones their task shows them.
-    if scope.is_admin or scope.roles - {Role.RESIDENT, Role.CLERK, Role.SCHOOL_CLERK, Role.RECRUITER}:
+    if scope.is_admin or scope.roles - TASK_ONLY_ROLES:
         links.append((_("Stamps"), reverse("stamps:list")))
     if scope.is_admin or Role.OFFICER in scope.roles:
         links.append((_("Accounts"), reverse("accounts:list")))

@@ -6,6 +6,7 @@ from inminban.synth.demo_distribution import build_demo_distribution
 from inminban.synth.demo_duties import build_demo_duties
 from inminban.synth.demo_entitlements import build_demo_entitlements
 from inminban.synth.demo_governance import CAST_GOVERNANCE, build_demo_governance
+from inminban.synth.demo_integrity import build_demo_integrity
 
 
 class Command(BaseCommand):
@@ -32,6 +33,11 @@ class Command(BaseCommand):
             self.stdout.write("Added the demo counter with its clerk, a school clerk, clearances and an appeal.")
         if build_demo_governance(build_demo()):
             self.stdout.write("Added the demo nominations in unit A2 (one rejected, one approved) and a petition.")
+        if build_demo_integrity(build_demo()):
+            self.stdout.write(
+                "Added the demo stays in unit A1 (one on time, one late), a fever check that found an unregistered "
+                "guest, a stamp the leader gave their own household, and the integrity flags they raise."
+            )
         self.stdout.write("")
         self.stdout.write(f"Open http://{host}:{port}/ and log in with one of these (password: {DEMO_PASSWORD}):")
         for username, role in zip(
