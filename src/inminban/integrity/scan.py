@@ -69,6 +69,10 @@ def _raise(pattern: str, context: Context) -> int:
         return 0
     with transaction.atomic():
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # Compiling these one-off statements costs PostgreSQL's JIT 1–4 s each, more than running them below
+                # a few million rows (benchmarks/README.md, integrity).
+                cursor.execute("SET LOCAL jit = off")
             cursor.execute(statement.text, statement.params)
             raised = max(cursor.rowcount, 0)
         if raised:

@@ -69,7 +69,7 @@ def flag_queue(*, actor, status: str | None = None, pattern: str | None = None, 
         default=Value(2),
         output_field=IntegerField(),
     )
-    return rows.annotate(queue_order=order).order_by("queue_order", "-raised_at", "-id")
+    return rows.annotate(queue_order=order).order_by("queue_order", "-occurred_on", "-raised_at", "-id")
 
 
 def flag_detail(*, actor, pk) -> Flag:

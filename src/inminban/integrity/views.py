@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from inminban.areas.access import scope_for
 from inminban.areas.models import Role
+from inminban.audit.people import person_words, role_assignments_of
 from inminban.audit.references import local_name
 from inminban.common.errors import NotPermitted, NotVisible
 from inminban.web.charts import bar_chart
@@ -217,6 +218,9 @@ def flag(request, pk: int):
         "status_words": wording.STATUS_WORDS.get(flag.status, ""),
         "evidence": selectors.evidence_of(actor=actor, flag=flag),
         "about_me": flag.leader_id == actor.pk,
+        "leader_words": person_words(flag.leader_id, flag.raised_at, role_assignments_of([flag.leader_id]))
+        if flag.leader_id
+        else "",
         "reviews": selectors.reviews_flags(actor),
         "explain_form": explain_form,
         "decide_form": decide_form,

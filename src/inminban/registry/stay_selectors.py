@@ -109,7 +109,7 @@ def households_for_stays(*, actor) -> QuerySet[Household]:
     an officer changes."""
     scope = scope_for(actor)
     own = Q(pk__in=scope.household_ids)
-    households = Household.objects.filter(dissolved_on__isnull=True).select_related("unit", "head")
+    households = Household.objects.filter(dissolved_on__isnull=True).select_related("unit", "head", "dwelling")
     changeable = restrict(Household.objects.all(), actor, CHANGE).values("pk")
     return households.filter(own | Q(pk__in=changeable))
 
