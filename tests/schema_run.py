@@ -81,3 +81,39 @@ def api_schema(run: str | None = None):
     schema = schemathesis.openapi.from_dict(document)
     schema.app = application
     return schema.include(tag=RUNS[run]) if run else schema
+
+
+def steer(values, *, ids: dict[str, list], words: dict[str, list] | None = None):
+    """A copy of generated `values` (a body, a query, path parameters) in which most ids are replaced by real ones
+    (`ids`: parameter name -> ids that exist) and most strings by real codes or days (`words`: name -> values), so
+    that the requests reach the services instead of stopping at "not found". Deterministic: which values are kept
+    depends on the value itself, so a failure comes back on the next run; the kept ones still probe the edges."""
+    if not isinstance(values, dict):
+        return values
+    words = words or {}
+    steered = dict(values)
+    for name, value in values.items():
+        if isinstance(value, bool):
+            continue
+        if ids.get(name) and isinstance(value, int) and value > 0 and value % 3:
+            steered[name] = ids[name][value % len(ids[name])]
+        elif words.get(name) and isinstance(value, str) and len(value) % 3:
+            steered[name] = words[name][len(value) % len(words[name])]
+    return steered
+
+
+def steer_requests(schema, steer_values) -> None:
+    """Pass every generated path, query and body of `schema` through `steer_values` (schemathesis picks a hook by
+    its function's name)."""
+
+    @schema.hook
+    def map_path_parameters(context, path_parameters):
+        return steer_values(path_parameters)
+
+    @schema.hook
+    def map_query(context, query):
+        return steer_values(query)
+
+    @schema.hook
+    def map_body(context, body):
+        return steer_values(body)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from hypothesis import settings
 
 from inminban.api.tokens import token_create
-from schema_run import CHECKS, SCHEMA_RUN_SETTINGS, api_schema
+from schema_run import CHECKS, SCHEMA_RUN_SETTINGS, api_schema, steer, steer_requests
 
 from .conftest import make_stay, record
 
@@ -22,19 +22,12 @@ DAY_NAMES = {"checked_on", "since", "until"}
 
 
 def _steer(values):
-    if not isinstance(values, dict):
-        return values
-    steered = dict(values)
-    for name, value in values.items():
-        if isinstance(value, bool):
-            continue
-        ids = IDS.get(name)
-        if ids and isinstance(value, int) and value > 0 and value % 3:
-            steered[name] = ids[value % len(ids)]
-        elif name in ("area", "unit") and isinstance(value, str) and len(value) % 3:
-            steered[name] = AREA_CODES[len(value) % len(AREA_CODES)]
-        elif name in DAY_NAMES and isinstance(value, str) and len(value) % 4:
-            steered[name] = timezone.localdate().isoformat()
+    today = [timezone.localdate().isoformat()]
+    steered = steer(
+        values, ids=IDS, words={"area": AREA_CODES, "unit": AREA_CODES} | {name: today for name in DAY_NAMES}
+    )
+    if not isinstance(steered, dict):
+        return steered
     subjects = [name for name in ("person", "stay", "guest_name") if steered.get(name) not in (None, "")]
     if len(subjects) > 1 and len(str(steered.get("note", ""))) % 4:
         # Mostly one subject, as a client would send (a member, a registered guest or an unregistered one).
@@ -45,19 +38,7 @@ def _steer(values):
     return steered
 
 
-@schema.hook
-def map_path_parameters(context, path_parameters):
-    return _steer(path_parameters)
-
-
-@schema.hook
-def map_query(context, query):
-    return _steer(query)
-
-
-@schema.hook
-def map_body(context, body):
-    return _steer(body)
+steer_requests(schema, _steer)
 
 
 @pytest.fixture

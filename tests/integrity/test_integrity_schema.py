@@ -8,7 +8,7 @@ import pytest
 from hypothesis import settings
 
 from inminban.api.tokens import token_create
-from schema_run import CHECKS, SCHEMA_RUN_SETTINGS, api_schema
+from schema_run import CHECKS, SCHEMA_RUN_SETTINGS, api_schema, steer, steer_requests
 
 from .building import households_of, scan, unregistered_check
 
@@ -17,36 +17,7 @@ schema = api_schema("integrity")
 IDS: dict[str, list] = {}
 
 
-def _steer(values):
-    if not isinstance(values, dict):
-        return values
-    steered = dict(values)
-    for name, value in values.items():
-        if isinstance(value, bool):
-            continue
-        choices = IDS.get(name)
-        if not choices:
-            continue
-        if isinstance(value, int) and value > 0 and value % 3:
-            steered[name] = choices[value % len(choices)]
-        elif isinstance(value, str) and len(value) % 3:
-            steered[name] = choices[len(value) % len(choices)]
-    return steered
-
-
-@schema.hook
-def map_path_parameters(context, path_parameters):
-    return _steer(path_parameters)
-
-
-@schema.hook
-def map_query(context, query):
-    return _steer(query)
-
-
-@schema.hook
-def map_body(context, body):
-    return _steer(body)
+steer_requests(schema, lambda values: steer(values, ids=IDS, words=IDS))
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from hypothesis import settings
 
 from inminban.api.tokens import token_create
 from inminban.registry import stays
-from schema_run import CHECKS, SCHEMA_RUN_SETTINGS, api_schema
+from schema_run import CHECKS, SCHEMA_RUN_SETTINGS, api_schema, steer, steer_requests
 
 from .stays_world import members_of, register, today
 
@@ -30,37 +30,15 @@ DAY_FIELDS = ("arrives_on", "departs_on", "departed_on", "day", "since", "until"
 
 
 def _steer(values):
-    if not isinstance(values, dict):
-        return values
-    steered = dict(values)
-    for name, value in values.items():
-        if isinstance(value, bool):
-            continue
-        ids = IDS.get(name)
-        if ids and isinstance(value, int) and value > 0 and value % 3:
-            steered[name] = ids[value % len(ids)]
-        elif name == "hosts" and isinstance(value, list) and len(value) % 3 and IDS.get("hosts"):
-            steered[name] = IDS["hosts"][: len(value) % 3]
-        elif name in CODES and isinstance(value, str) and len(value) % 3:
-            steered[name] = CODES[name][len(value) % len(CODES[name])]
-        elif name in DAY_FIELDS and isinstance(value, str) and len(value) % 3 and DAYS:
-            steered[name] = DAYS[len(value) % len(DAYS)]
+    steered = steer(values, ids=IDS, words=CODES | {name: DAYS for name in DAY_FIELDS})
+    if isinstance(values, dict):
+        hosts = values.get("hosts")
+        if isinstance(hosts, list) and len(hosts) % 3 and IDS.get("hosts"):
+            steered["hosts"] = IDS["hosts"][: len(hosts) % 3]
     return steered
 
 
-@schema.hook
-def map_path_parameters(context, path_parameters):
-    return _steer(path_parameters)
-
-
-@schema.hook
-def map_query(context, query):
-    return _steer(query)
-
-
-@schema.hook
-def map_body(context, body):
-    return _steer(body)
+steer_requests(schema, _steer)
 
 
 @pytest.fixture
