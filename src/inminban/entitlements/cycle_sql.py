@@ -14,6 +14,8 @@ from django.db import connection
 from django.utils import timezone
 
 from inminban.areas.models import Area, RoleAssignment
+from inminban.common.sql import Sql
+from inminban.common.sql import table as _t
 from inminban.duties.models import Campaign, Levy, Quota, Share
 from inminban.registry.models import Household, Membership, Occupation, Person, Residence
 from inminban.stamps.models import Stamp
@@ -67,32 +69,6 @@ class CyclePlan:
         return stamps_valid_at(self.reference_date)
 
 
-class _Sql:
-    """Text and parameters built side by side, so the parameters always follow the text's order."""
-
-    def __init__(self):
-        self.parts: list[str] = []
-        self.params: list = []
-
-    def add(self, text: str, *params) -> "_Sql":
-        self.parts.append(text)
-        self.params.extend(params)
-        return self
-
-    def extend(self, other: "_Sql") -> "_Sql":
-        self.parts.extend(other.parts)
-        self.params.extend(other.params)
-        return self
-
-    @property
-    def text(self) -> str:
-        return "".join(self.parts)
-
-
-def _t(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
 def _date(value: date):
     return connection.ops.adapt_datefield_value(value)
 
@@ -101,12 +77,12 @@ def _datetime(value: datetime):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _current(alias: str, on: date) -> _Sql:
-    return _Sql().add(f"{alias}.since <= %s AND ({alias}.until IS NULL OR {alias}.until > %s)", _date(on), _date(on))
+def _current(alias: str, on: date) -> Sql:
+    return Sql().add(f"{alias}.since <= %s AND ({alias}.until IS NULL OR {alias}.until > %s)", _date(on), _date(on))
 
 
-def _age_condition(column: str, plan: CyclePlan, min_age, max_age) -> _Sql:
-    sql = _Sql()
+def _age_condition(column: str, plan: CyclePlan, min_age, max_age) -> Sql:
+    sql = Sql()
     conditions = []
     if min_age is not None:
         conditions.append((f"{column} <= %s", _date(years_before(plan.reference_date, min_age))))
@@ -119,18 +95,18 @@ def _age_condition(column: str, plan: CyclePlan, min_age, max_age) -> _Sql:
     return sql
 
 
-def _job_exists(plan: CyclePlan, heavy: bool) -> _Sql:
-    sql = _Sql().add(f"EXISTS (SELECT 1 FROM {_t(Occupation)} o WHERE o.person_id = p.id AND ")
+def _job_exists(plan: CyclePlan, heavy: bool) -> Sql:
+    sql = Sql().add(f"EXISTS (SELECT 1 FROM {_t(Occupation)} o WHERE o.person_id = p.id AND ")
     sql.extend(_current("o", plan.reference_date))
     if heavy:
         if not plan.heavy_jobs:
-            return _Sql().add("1 = 0")
+            return Sql().add("1 = 0")
         sql.add(f" AND o.job_title IN ({', '.join(['%s'] * len(plan.heavy_jobs))})", *plan.heavy_jobs)
     return sql.add(")")
 
 
-def _category_case(plan: CyclePlan) -> _Sql:
-    sql = _Sql().add("CASE")
+def _category_case(plan: CyclePlan) -> Sql:
+    sql = Sql().add("CASE")
     for index, category in enumerate(plan.norms):
         sql.add(" WHEN ")
         sql.extend(_age_condition("p.birth_date", plan, category["min_age"], category["max_age"]))
@@ -157,9 +133,9 @@ def _members_aggregate() -> str:
     return f"group_concat({item}, ';')"  # fed in person order by the ordered subquery below
 
 
-def _members(plan: CyclePlan, low: int, high: int, member_leaves) -> _Sql:
+def _members(plan: CyclePlan, low: int, high: int, member_leaves) -> Sql:
     ref = plan.reference_date
-    sql = _Sql().add(
+    sql = Sql().add(
         "SELECT pm.hid AS hid, COUNT(*) AS size, SUM(pm.lead) AS leaders, SUM(pm.norm) AS norm_sum, "
         "SUM(CASE WHEN pm.lead = 1 THEN pm.norm ELSE 0 END) AS lead_norm, "
         f"{_members_aggregate()} AS members"
@@ -189,14 +165,14 @@ def _members(plan: CyclePlan, low: int, high: int, member_leaves) -> _Sql:
     return sql.add(_fence()).add(") pc) pm GROUP BY pm.hid")
 
 
-def _in_area(alias: str, plan: CyclePlan) -> _Sql:
+def _in_area(alias: str, plan: CyclePlan) -> Sql:
     """The unit lies in the program's area (its path starts with the area's). PostgreSQL estimates a prefix LIKE
     from the column's statistics, and a substr() comparison at a fixed 0.5%, which made it scan every unit of the
     area for every range of households; SQLite's LIKE ignores case, so it compares the prefix."""
     if connection.vendor == "postgresql":
         escaped = plan.area_path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return _Sql().add(f"{alias}.path LIKE %s", escaped + "%")
-    return _Sql().add(f"substr({alias}.path, 1, %s) = %s", len(plan.area_path), plan.area_path)
+        return Sql().add(f"{alias}.path LIKE %s", escaped + "%")
+    return Sql().add(f"substr({alias}.path, 1, %s) = %s", len(plan.area_path), plan.area_path)
 
 
 def _fence() -> str:
@@ -205,17 +181,17 @@ def _fence() -> str:
     return " OFFSET 0" if connection.vendor == "postgresql" else " LIMIT -1 OFFSET 0"
 
 
-def _in_range(column: str, low: int, high: int, unit_id: int | None = None) -> _Sql:
-    sql = _Sql().add(f"{column} >= %s AND {column} < %s", low, high)
+def _in_range(column: str, low: int, high: int, unit_id: int | None = None) -> Sql:
+    sql = Sql().add(f"{column} >= %s AND {column} < %s", low, high)
     if unit_id is not None:
         sql.add(f" AND {column} IN (SELECT hu.id FROM {_t(Household)} hu WHERE hu.unit_id = %s)", unit_id)
     return sql
 
 
-def _residences(plan: CyclePlan, low: int, high: int, resident_leaves) -> _Sql:
+def _residences(plan: CyclePlan, low: int, high: int, resident_leaves) -> Sql:
     """One row per household of the range with a residence: rn = 1 when it lived in the area on the reference
     date, rp<i> = 1 when it did `months` before (for each resident condition that asks)."""
-    sql = _Sql().add("SELECT r.household_id AS hid, MAX(CASE WHEN ")
+    sql = Sql().add("SELECT r.household_id AS hid, MAX(CASE WHEN ")
     sql.extend(_current("r", plan.reference_date)).add(" THEN 1 ELSE 0 END) AS rn")
     for leaf in resident_leaves:
         if leaf.params.get("months"):
@@ -227,11 +203,11 @@ def _residences(plan: CyclePlan, low: int, high: int, resident_leaves) -> _Sql:
     return sql.add(" GROUP BY r.household_id")
 
 
-def _stamp_condition(plan: CyclePlan, leaf) -> _Sql:
+def _stamp_condition(plan: CyclePlan, leaf) -> Sql:
     if leaf.kind == "stamp":
         kind = {"campaign": "labour", "levy": "levy", "directive": "directive"}[leaf.params.partition(":")[0]]
-        return _Sql().add("s.duty_kind = %s AND s.duty_ref = %s", kind, leaf.params)
-    return _Sql().add(
+        return Sql().add("s.duty_kind = %s AND s.duty_ref = %s", kind, leaf.params)
+    return Sql().add(
         "s.duty_kind = %s AND s.period_end >= %s AND s.period_start <= %s",
         leaf.params["kind"],
         _date(months_before(plan.reference_date, leaf.params["months"])),
@@ -239,10 +215,10 @@ def _stamp_condition(plan: CyclePlan, leaf) -> _Sql:
     )
 
 
-def _stamps(plan: CyclePlan, low: int, high: int, stamp_leaves) -> _Sql:
+def _stamps(plan: CyclePlan, low: int, high: int, stamp_leaves) -> Sql:
     """One row per household of the range with a valid stamp: s<i>, the smallest id of a valid stamp that meets
     condition i (NULL when none)."""
-    sql = _Sql().add("SELECT s.household_id AS hid")
+    sql = Sql().add("SELECT s.household_id AS hid")
     for leaf in stamp_leaves:
         sql.add(", MIN(CASE WHEN ").extend(_stamp_condition(plan, leaf)).add(f" THEN s.id END) AS s{leaf.index}")
     sql.add(f" FROM {_t(Stamp)} s WHERE ").extend(_in_range("s.household_id", low, high, plan.unit_id))
@@ -250,25 +226,25 @@ def _stamps(plan: CyclePlan, low: int, high: int, stamp_leaves) -> _Sql:
     return sql.add(" GROUP BY s.household_id")
 
 
-def _owes(plan: CyclePlan, leaf) -> _Sql:
+def _owes(plan: CyclePlan, leaf) -> Sql:
     """The condition on a share (sh) of its quota (q) that leaves the household owing something for condition i."""
     owing = "sh.quantity - sh.waived > 0"
     if leaf.kind == "stamp":
         model, _, number = leaf.params.partition(":")
         column = "q.campaign_id" if model == "campaign" else "q.levy_id"
-        return _Sql().add(f"{column} = %s AND {owing}", int(number))
+        return Sql().add(f"{column} = %s AND {owing}", int(number))
     alias, end = ("c", "c.ends_on") if leaf.params["kind"] == "labour" else ("lv", "lv.due_on")
-    return _Sql().add(
+    return Sql().add(
         f"{end} >= %s AND {alias}.starts_on <= %s AND {owing} AND {alias}.standing = 'active'",
         _date(months_before(plan.reference_date, leaf.params["months"])),
         _date(plan.reference_date),
     )
 
 
-def _dues(plan: CyclePlan, low: int, high: int, due_leaves) -> _Sql:
+def _dues(plan: CyclePlan, low: int, high: int, due_leaves) -> Sql:
     """One row per household of the range with a share: d<i> = 1 when it still owes something for condition i
     (a share with something left to give; for a kind of obligation, in an active one within the window)."""
-    sql = _Sql().add("SELECT sh.household_id AS hid")
+    sql = Sql().add("SELECT sh.household_id AS hid")
     for leaf in due_leaves:
         sql.add(", MAX(CASE WHEN ").extend(_owes(plan, leaf)).add(f" THEN 1 ELSE 0 END) AS d{leaf.index}")
     sql.add(f" FROM {_t(Share)} sh JOIN {_t(Quota)} q ON q.id = sh.quota_id")
@@ -287,16 +263,16 @@ def _is_directive(leaf) -> bool:
     return leaf.params["kind"] == "directive"
 
 
-def _nothing_due(plan: CyclePlan, leaf) -> _Sql:
+def _nothing_due(plan: CyclePlan, leaf) -> Sql:
     """e<i> = 1 when nothing was due from the household for stamp condition i: no share with something left to give
     (never allocated one, exempt, or fully waived), or, for a directive, its unit lies outside the area it was sent
     to (a kind of directive: always due)."""
     if leaf.kind == "stamp" and _is_directive(leaf):
         path = plan.ref_paths.get(leaf.params, "")
-        return _Sql().add(f", CASE WHEN substr(u.path, 1, %s) = %s THEN 0 ELSE 1 END AS e{leaf.index}", len(path), path)
+        return Sql().add(f", CASE WHEN substr(u.path, 1, %s) = %s THEN 0 ELSE 1 END AS e{leaf.index}", len(path), path)
     if _is_directive(leaf):
-        return _Sql().add(f", 0 AS e{leaf.index}")
-    return _Sql().add(f", CASE WHEN du.d{leaf.index} = 1 THEN 0 ELSE 1 END AS e{leaf.index}")
+        return Sql().add(f", 0 AS e{leaf.index}")
+    return Sql().add(f", CASE WHEN du.d{leaf.index} = 1 THEN 0 ELSE 1 END AS e{leaf.index}")
 
 
 def _holds(leaf, plan: CyclePlan) -> str:
@@ -350,7 +326,7 @@ def _quantity(plan: CyclePlan) -> str:
 class _Verdicts:
     """The SELECT that decides every household of a range: the rows (x), and the expressions over them."""
 
-    rows: _Sql
+    rows: Sql
     verdict: str
     quantity: str
     outcomes: str
@@ -372,7 +348,7 @@ def _verdicts(plan: CyclePlan, low: int, high: int) -> _Verdicts:
 
     resident_leaves = [leaf for leaf in rule_leaves if leaf.kind == "resident"]
     due_leaves = [leaf for leaf in stamp_leaves if not _is_directive(leaf)]
-    inner = _Sql().add(
+    inner = Sql().add(
         "SELECT h.id AS hid, h.unit_id AS unit_id, COALESCE(m.size, 0) AS size, COALESCE(m.leaders, 0) AS leaders, "
         "COALESCE(m.norm_sum, 0) AS norm_sum, COALESCE(m.lead_norm, 0) AS lead_norm, "
         "COALESCE(m.members, '') AS members"
@@ -405,7 +381,7 @@ def chunk_statement(plan: CyclePlan, low: int, high: int) -> tuple[str, list]:
     """INSERT one entitlement for every household of the area with low <= id < high."""
     parts = _verdicts(plan, low, high)
     verdict = parts.verdict
-    sql = _Sql().add(
+    sql = Sql().add(
         f"INSERT INTO {_t(Entitlement)} (cycle_id, household_id, unit_id, eligible, quantity, members_counted, "
         "leaders, members, outcomes, stamps) "
         f"SELECT %s, x.hid, x.unit_id, CASE WHEN {verdict} THEN TRUE ELSE FALSE END, "
@@ -437,7 +413,7 @@ def select_statement(plan: CyclePlan, low: int, high: int) -> tuple[str, list]:
     the SELECT of `chunk_statement`, one row per household in `Verdict`'s field order, writing nothing."""
     parts = _verdicts(plan, low, high)
     verdict = parts.verdict
-    sql = _Sql().add(
+    sql = Sql().add(
         f"SELECT x.hid, x.unit_id, CASE WHEN {verdict} THEN 1 ELSE 0 END, "
         f"CASE WHEN {verdict} THEN {parts.quantity} ELSE 0 END, x.size, x.leaders, x.members, "
         f"{parts.outcomes}, {parts.stamps} FROM ("
@@ -486,7 +462,7 @@ def unit_verdicts(plan: CyclePlan, unit_id: int) -> list[Verdict]:
 
 def population_bounds(plan: CyclePlan) -> tuple[int, int] | None:
     """The smallest and largest household id of the area (the range the chunks cover), or None if it has none."""
-    sql = _Sql().add(f"SELECT MIN(h.id), MAX(h.id) FROM {_t(Household)} h JOIN {_t(Area)} u ON u.id = h.unit_id WHERE ")
+    sql = Sql().add(f"SELECT MIN(h.id), MAX(h.id) FROM {_t(Household)} h JOIN {_t(Area)} u ON u.id = h.unit_id WHERE ")
     sql.extend(_in_area("u", plan))
     with connection.cursor() as cursor:
         cursor.execute(sql.text, sql.params)

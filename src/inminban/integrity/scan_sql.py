@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from inminban.areas.models import Area, Office, RoleAssignment
 from inminban.audit.models import AuditEntry
+from inminban.common.sql import Sql
+from inminban.common.sql import table as _t
 from inminban.duties.models import (
     AllocationRule,
     Attendance,
@@ -43,32 +45,6 @@ PER_MEMBER_PROGRAMS = (Program.Kind.GRAIN_RATION.value, Program.Kind.CASH_BENEFI
 MEMBER_ADDING_ACTIONS = ("membership.add", "person.register", "person.move")
 # Quantities are kept to two decimals; SQLite sums them as floating point.
 EPSILON = 0.001
-
-
-class Sql:
-    """Text and parameters built side by side, so the parameters always follow the text's order."""
-
-    def __init__(self, text: str = "", *params):
-        self.parts: list[str] = [text] if text else []
-        self.params: list = list(params)
-
-    def add(self, text: str, *params) -> "Sql":
-        self.parts.append(text)
-        self.params.extend(params)
-        return self
-
-    def extend(self, other: "Sql") -> "Sql":
-        self.parts.extend(other.parts)
-        self.params.extend(other.params)
-        return self
-
-    @property
-    def text(self) -> str:
-        return "".join(self.parts)
-
-
-def _t(model) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _q(name: str) -> str:
