@@ -128,7 +128,7 @@ def test_directive_and_campaign_to_verified_stamp(live_server, chromium, phone, 
     qr = leader.locator(".stamp-qr svg")
     box = qr.bounding_box()
     assert box is not None and box["width"] > 150
-    stamp_text = leader.locator("#stamp-text").inner_text().strip()
+    stamp_text = leader.locator("#stamp-text").inner_text()
     assert stamp_text.startswith("INB1:")
 
     # The household page's duties list shows the stamp; /verify/ accepts it and rejects a tampered copy.
