@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEntry(models.Model):
@@ -58,7 +59,12 @@ class AuditCheckpoint(models.Model):
 
 
 class AccessLogEntry(models.Model):
-    """A read of a person's or household's record: who looked at whom, when, through which channel."""
+    """A read of a person's or household's record: who looked at whom, when, through which channel, and which
+    record (the registry record, or restricted health data)."""
+
+    class Record(models.TextChoices):
+        REGISTRY = "registry", _("registry record")
+        HEALTH_CHECK = "health_check", _("health check")
 
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -69,6 +75,7 @@ class AccessLogEntry(models.Model):
     )
     channel = models.CharField(max_length=16)
     origin = models.JSONField(default=dict)
+    record = models.CharField(max_length=16, choices=Record.choices, default=Record.REGISTRY)
 
     class Meta:
         ordering = ["-at"]

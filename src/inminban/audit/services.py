@@ -65,7 +65,7 @@ def audit_record(
     return entry
 
 
-def access_record(*, actor, person=None, household=None) -> None:
+def access_record(*, actor, person=None, household=None, record: str = AccessLogEntry.Record.REGISTRY) -> None:
     """Note that `actor` read this person's or household's record. Not chained: reads are many."""
     if not getattr(actor, "is_authenticated", False):
         return
@@ -78,6 +78,29 @@ def access_record(*, actor, person=None, household=None) -> None:
         household=household if household is not None else getattr(person, "household", None),
         channel=origin.get("channel", "system"),
         origin=origin,
+        record=record,
+    )
+
+
+def access_record_persons(*, actor, persons: list[tuple[int, int]], record: str) -> None:
+    """Note that `actor` read a record of each (person id, household id) pair at once, as a list page shows
+    several: one row each, written together."""
+    if not getattr(actor, "is_authenticated", False) or not persons:
+        return
+    origin = current_origin()
+    at = timezone.now()
+    AccessLogEntry.objects.bulk_create(
+        AccessLogEntry(
+            at=at,
+            actor=actor,
+            actor_name=actor.username,
+            person_id=person_id,
+            household_id=household_id,
+            channel=origin.get("channel", "system"),
+            origin=origin,
+            record=record,
+        )
+        for person_id, household_id in sorted(set(persons))
     )
 
 

@@ -254,6 +254,7 @@ def list_checks(request, filters: Query[CheckFilters]):
     if filters.until is not None:
         rows = rows.filter(checked_on__lte=filters.until)
     page = paginate(rows, filters)
+    selectors.values_read(actor=actor, checks=page["items"])
     page["items"] = [check_out(check, values=check.shows_values) for check in page["items"]]
     return page
 
@@ -295,4 +296,5 @@ def get_check(request, check_id: int):
     """One check: with values for the health workers of its area, auditors and the person checked; only that it was
     done for leaders and officers; a 404 for anyone else (a health worker of another area included)."""
     check = selectors.health_check_detail(actor=request.user, pk=check_id)
+    selectors.values_read(actor=request.user, checks=[check])
     return check_out(check, values=check.shows_values)

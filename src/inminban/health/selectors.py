@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from inminban.areas.access import AUDIT, HEALTH, VIEW, restrict, scope_for, subtree_q
 from inminban.areas.models import Area
+from inminban.audit.models import AccessLogEntry
+from inminban.audit.services import access_record_persons
 from inminban.common.errors import NotVisible
 from inminban.registry.models import Household, Membership, Person, Stay
 
@@ -78,6 +80,19 @@ def health_check_detail(*, actor, pk) -> HealthCheck:
         return health_checks_visible(actor=actor).get(pk=pk)
     except (HealthCheck.DoesNotExist, ValueError, TypeError):
         raise NotVisible(f"health check {pk} not found") from None
+
+
+def values_read(*, actor, checks) -> None:
+    """Note in the access log that `actor` read the values of these checks: the household of each person checked
+    sees who read their health data. A guest is not a registry person (nothing to note); nor is a resident reading
+    their own."""
+    own = set(scope_for(actor).person_ids or ())
+    persons = [
+        (check.person_id, check.household_id)
+        for check in checks
+        if getattr(check, "shows_values", True) and check.person_id is not None and check.person_id not in own
+    ]
+    access_record_persons(actor=actor, persons=persons, record=AccessLogEntry.Record.HEALTH_CHECK)
 
 
 def health_checks_of_household_for_resident(*, actor, household) -> QuerySet[HealthCheck]:

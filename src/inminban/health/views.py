@@ -224,6 +224,7 @@ def checks(request):
         return render(request, "health/checks.html", context)
     rows = selectors.health_checks_with_values(actor=actor).filter(subtree_q("unit__path", area.path))
     rows = list(rows.filter(checked_on__gte=since, checked_on__lte=until)[:LIST_LIMIT])
+    selectors.values_read(actor=actor, checks=rows)
     who = _who_recorded([(row.recorded_by_id, row.recorded_at) for row in rows], {row.recorded_by_id for row in rows})
     for row in rows:
         row.recorded_by_words = who[row.recorded_by_id]
