@@ -2,11 +2,14 @@
 values are not there at all); the health workers of the area, the auditor and the person checked see them; a health
 worker of another area, or a resident of another household, gets a 404."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from inminban.health.models import HealthCheck
 from inminban.health.selectors import COUNT_FLOOR, health_checks_of_household_for_resident, health_counts
+from inminban.registry.models import Membership
 
 from .conftest import call, make_stay, record
 
@@ -115,15 +118,82 @@ def test_a_resident_of_another_household_gets_404(checks, other_household_a1):
     assert GUEST not in neighbour.get(reverse("health:checks")).content.decode()
 
 
+def _members(unit, count: int) -> list[tuple]:
+    """`count` (household, person) pairs of current members of `unit`."""
+    memberships = Membership.objects.current_on(timezone.localdate()).filter(household__unit=unit)
+    pairs = [(m.household, m.person) for m in memberships.select_related("household", "person").order_by("pk")]
+    assert len(pairs) >= count
+    return pairs[:count]
+
+
+def _record_day(worker, pairs, day, fevers: int) -> None:
+    for index, (household, person) in enumerate(pairs):
+        record(worker, household, person=person, checked_on=day, temperature_c="38.6" if index < fevers else "36.5")
+
+
 def test_counts_hide_fevers_behind_too_few_checks_from_those_without_values(cast, checks, unit_a1):
     day = checks["own"].checked_on
     leader = health_counts(actor=cast["leader-a1"], area=unit_a1, since=day, until=day)
     assert leader["checks"] == 3 < COUNT_FLOOR and leader["fever"] is None and leader["withheld"]
-    assert leader["unregistered_guests"] == 1
+    assert leader["counted"] == 0 and leader["unregistered_guests"] == 1
     worker = health_counts(actor=cast["health-a"], area=unit_a1, since=day, until=day)
-    assert worker["fever"] == 2 and worker["symptoms"] == 1 and not worker["withheld"]
-    for _ in range(COUNT_FLOOR):
-        record(cast["health-a"], checks["own"].household, temperature_c="36.5")
-    leader = health_counts(actor=cast["leader-a1"], area=unit_a1, since=day, until=day)
-    assert leader["checks"] == 3 + COUNT_FLOOR and leader["fever"] == 2 and not leader["withheld"]
-    assert HealthCheck.objects.filter(unit=unit_a1).count() == 3 + COUNT_FLOOR
+    assert worker["fever"] == 2 and worker["symptoms"] == 1 and not worker["withheld"] and worker["counted"] == 3
+
+
+def test_a_day_is_counted_once_it_is_over_and_had_enough_checks(cast, unit_a1):
+    today = timezone.localdate()
+    yesterday, before = today - timedelta(days=1), today - timedelta(days=2)
+    pairs = _members(unit_a1, COUNT_FLOOR)
+    _record_day(cast["health-a"], pairs, yesterday, fevers=2)
+    _record_day(cast["health-a"], pairs[: COUNT_FLOOR - 1], before, fevers=1)
+    _record_day(cast["health-a"], pairs, today, fevers=3)
+    leader = cast["leader-a1"]
+    assert health_counts(actor=leader, area=unit_a1, since=yesterday, until=yesterday) | {"units": None} == {
+        "checks": COUNT_FLOOR,
+        "fever": 2,
+        "symptoms": 0,
+        "unregistered_guests": 0,
+        "counted": COUNT_FLOOR,
+        "withheld": False,
+        "units": None,
+    }
+    # Today has enough checks but is not over; the day before had too few: neither is in any total.
+    assert health_counts(actor=leader, area=unit_a1, since=today, until=today)["withheld"]
+    assert health_counts(actor=leader, area=unit_a1, since=before, until=before)["withheld"]
+    week = health_counts(actor=leader, area=unit_a1, since=before, until=today)
+    assert week["checks"] == 3 * COUNT_FLOOR - 1 and week["counted"] == COUNT_FLOOR and week["fever"] == 2
+    # Those who read the values get every check.
+    worker = health_counts(actor=cast["health-a"], area=unit_a1, since=before, until=today)
+    assert worker["counted"] == worker["checks"] == 3 * COUNT_FLOOR - 1 and worker["fever"] == 6
+
+
+def test_no_total_gives_away_a_withheld_group_by_subtraction(cast, unit_a1, unit_a2):
+    """The district's total minus its other units' never gives a withheld unit's fevers; nor does a longer period
+    minus a shorter one give a withheld day's."""
+    yesterday = timezone.localdate() - timedelta(days=1)
+    _record_day(cast["health-a"], _members(unit_a1, COUNT_FLOOR), yesterday, fevers=1)
+    _record_day(cast["health-a"], _members(unit_a2, 1), yesterday, fevers=1)  # one check: withheld
+    officer = cast["officer-a"]
+    district = unit_a1.parent
+    counts = health_counts(actor=officer, area=district, since=yesterday, until=yesterday)
+    units = {row["unit"]: row for row in counts["units"]}
+    assert units[unit_a2.code]["withheld"] and units[unit_a2.code]["fever"] is None
+    assert counts["fever"] - sum(row["fever"] or 0 for row in counts["units"]) == 0
+    assert counts["checks"] == COUNT_FLOOR + 1 and counts["counted"] == COUNT_FLOOR
+    for who in ("health-a", "auditor"):
+        exact = health_counts(actor=cast[who], area=district, since=yesterday, until=yesterday)
+        assert exact["fever"] == 2 and {row["unit"]: row["fever"] for row in exact["units"]}[unit_a2.code] == 1
+    # Longer minus shorter: the day added (today, one fever) adds nothing to the fevers.
+    record(cast["health-a"], _members(unit_a1, 1)[0][0], person=_members(unit_a1, 1)[0][1], temperature_c="39.1")
+    two_days = health_counts(actor=officer, area=district, since=yesterday, until=timezone.localdate())
+    assert two_days["fever"] == counts["fever"] and two_days["checks"] == counts["checks"] + 1
+
+
+def test_the_pages_say_what_the_counts_leave_out(client_for, cast, unit_a1):
+    yesterday = timezone.localdate() - timedelta(days=1)
+    _record_day(cast["health-a"], _members(unit_a1, COUNT_FLOOR), yesterday, fevers=1)
+    record(cast["health-a"], _members(unit_a1, 1)[0][0], person=_members(unit_a1, 1)[0][1], temperature_c="39.1")
+    page = client_for("leader-a1").get(reverse("health:checks"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"counted over {COUNT_FLOOR} checks" in page and "and today, are left out" in page
+    summary = call(client_for("officer-a"), "get", "/health-checks/summary?area=HS-A1").json()
+    assert summary["checks"] == COUNT_FLOOR + 1 and summary["counted"] == COUNT_FLOOR and summary["fever"] == 1

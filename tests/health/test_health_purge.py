@@ -16,8 +16,8 @@ from inminban.registry import stays
 from .conftest import record
 
 
-def _guest_checks(cast, household, names, *, days_ago):
-    made = [record(cast["health-a"], household, person=None, guest_name=name) for name in names]
+def _guest_checks(cast, household, names, *, days_ago, note=""):
+    made = [record(cast["health-a"], household, person=None, guest_name=name, note=note) for name in names]
     HealthCheck.objects.filter(pk__in=[c.pk for c in made]).update(
         checked_on=timezone.localdate() - timedelta(days=days_ago)
     )
@@ -56,3 +56,15 @@ def test_stays_purge_leaves_no_guest_name_in_the_checks(cast, household_a1):
         assert cursor.fetchone()[0] == 0
     assert HealthCheck.objects.filter(subject="unregistered_guest", guest_name="").exists()
     assert audit_verify().ok
+
+
+def test_the_purge_blanks_the_notes_of_guests_checks_a_note_may_name_the_guest(cast, household_a1, person_a1):
+    old = _guest_checks(cast, household_a1, ["메모 손님"], days_ago=40, note="메모 손님은 기침을 함")
+    member = record(cast["health-a"], household_a1, person=person_a1, note="세대원 메모")
+    HealthCheck.objects.filter(pk=member.pk).update(checked_on=timezone.localdate() - timedelta(days=40))
+    assert guest_names_purge(timezone.localdate() - timedelta(days=30)) == 1
+    assert HealthCheck.objects.get(pk=old[0].pk).note == ""
+    assert HealthCheck.objects.get(pk=member.pk).note == "세대원 메모"  # a resident's own check keeps its note
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM health_healthcheck WHERE note LIKE %s", ["%메모 손님%"])
+        assert cursor.fetchone()[0] == 0

@@ -214,3 +214,58 @@ def test_a_member_who_left_before_the_day_is_not_a_member(cast, household_a1, pe
     assert error.value.field == "person"
     # A check written up for a day they still lived there is theirs.
     assert record(cast["health-a"], household_a1, person=person_a1, checked_on=today - timedelta(days=2)).pk
+
+
+def test_a_second_check_of_the_same_subject_the_same_day_is_refused(
+    cast, household_a1, person_a1, guest_a1, client_for, audit_count
+):
+    """One check of one subject on one day (a second tap, a reload): a member, a registered guest, an unregistered
+    guest by name in the household. Refused naming the subject's field; nothing written, nothing audited."""
+    worker = client_for("health-a")
+    bodies = {
+        "person": _body(household_a1, person=person_a1.pk),
+        "stay": _body(household_a1, person=None, stay=guest_a1.pk),
+        "guest_name": _body(household_a1, person=None, guest_name="몰래 온 손님"),
+    }
+    for field, body in bodies.items():
+        assert call(worker, "post", "/health-checks", body).status_code == 201, field
+        before = (HealthCheck.objects.count(), audit_count())
+        again = call(worker, "post", "/health-checks", body | {"temperature_c": 36.9})
+        assert again.status_code == 422 and list(error_fields(again)) == [field], again.json()
+        assert "already recorded" in error_fields(again)[field][0]
+        assert (HealthCheck.objects.count(), audit_count()) == before
+    # The next day is another check.
+    yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()
+    assert call(worker, "post", "/health-checks", bodies["person"] | {"checked_on": yesterday}).status_code == 201
+
+
+def test_a_huge_temperature_on_the_page_is_a_form_error_not_a_crash(cast, household_a1, person_a1, client_for):
+    before = snapshot()
+    page = client_for("health-a").post(
+        f"/health/new/?unit={household_a1.unit.code}&household={household_a1.pk}",
+        {
+            "subject": f"person:{person_a1.pk}",
+            "temperature_c": "1e30",
+            "symptoms": "no",
+            "note": "",
+            "checked_on": timezone.localdate().isoformat(),
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert page.status_code == 422
+    assert "A body temperature is between" in page.content.decode()
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("value", ["1e30", "-1e30", "1" + "0" * 30, "43.05", "33.94"])
+def test_the_service_refuses_temperatures_far_or_just_out_of_range(cast, household_a1, value):
+    before = snapshot()
+    with pytest.raises(DomainError) as error:
+        record(cast["health-a"], household_a1, temperature_c=value)
+    assert error.value.field == "temperature_c"
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(("value", "kept"), [("43.04", "43.0"), ("33.95", "34.0"), ("36.64", "36.6")])
+def test_a_reading_is_kept_to_a_tenth(cast, household_a1, value, kept):
+    assert str(record(cast["health-a"], household_a1, temperature_c=value).temperature_c) == kept

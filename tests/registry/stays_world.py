@@ -57,11 +57,18 @@ def members_of(household: Household) -> list[int]:
     )
 
 
+def another_guest(household: Household, name: str) -> str:
+    """`name` for the household's first guest of that name, then `name 2`, `name 3`…: the same guest is registered
+    once for a night, so each helper call is another guest unless the test names one."""
+    registered = Stay.objects.filter(household=household, guest_name__startswith=name).count()
+    return name if not registered else f"{name} {registered + 1}"
+
+
 def body_for(household: Household, **overrides) -> dict:
     """A valid registration body: a guest arriving today, leaving in two days, hosted by the first member."""
     body = {
         "household": household.pk,
-        "guest_name": "리영호",
+        "guest_name": another_guest(household, "리영호"),
         "arrives_on": today().isoformat(),
         "departs_on": (today() + timedelta(days=2)).isoformat(),
         "purpose": "family",
@@ -75,7 +82,7 @@ def body_for(household: Household, **overrides) -> dict:
 def register(actor: User, household: Household, **overrides) -> Stay:
     """A stay registered through the service (a guest arriving today unless told otherwise)."""
     values = {
-        "guest_name": "김영수",
+        "guest_name": another_guest(household, "김영수"),
         "arrives_on": today(),
         "departs_on": today() + timedelta(days=2),
         "purpose": "family",

@@ -5,10 +5,11 @@ from datetime import time, timedelta
 
 import pytest
 
+from inminban.areas.access import scope_for
 from inminban.areas.models import Office
 from inminban.audit.models import AccessLogEntry, AuditEntry
 from inminban.registry import stays
-from inminban.registry.models import Stay
+from inminban.registry.models import Household, Stay
 from inminban.registry.stay_rules import stay_deadline
 
 from .stays_world import at, body_for, call, client_of, local_moment, members_of, register, resident_of, today
@@ -177,11 +178,52 @@ def test_hosts_are_the_households_members_by_name(cast, household_a1):
 
 def test_a_retry_with_the_same_idempotency_key_registers_once(cast, household_a1):
     resident = client_of(cast["resident-a1"])
-    first = call(resident, "post", "/stays", body_for(household_a1), **{"Idempotency-Key": "stay-1"})
-    second = call(resident, "post", "/stays", body_for(household_a1), **{"Idempotency-Key": "stay-1"})
+    body = body_for(household_a1)
+    first = call(resident, "post", "/stays", body, **{"Idempotency-Key": "stay-1"})
+    second = call(resident, "post", "/stays", body, **{"Idempotency-Key": "stay-1"})
     assert first.status_code == second.status_code == 201
     assert second.headers["Idempotent-Replayed"] == "true" and first.json()["id"] == second.json()["id"]
     assert Stay.objects.filter(household=household_a1).count() == 1
+
+
+def test_the_same_guest_twice_for_the_same_nights_is_refused(cast, household_a1, audit_count):
+    """A double submission without a key (a second tap, a reload) names the guest field and changes nothing; the
+    same guest on other nights, or another guest the same nights, is fine."""
+    resident = client_of(cast["resident-a1"])
+    body = body_for(household_a1)
+    assert call(resident, "post", "/stays", body).status_code == 201
+    stays_before, audit_before = Stay.objects.count(), audit_count()
+    again = call(resident, "post", "/stays", body | {"arrives_on": (today() + timedelta(days=1)).isoformat()})
+    assert again.status_code == 422 and list(again.json()["fields"]) == ["guest_name"]
+    assert "already registered" in again.json()["fields"]["guest_name"][0]
+    assert (Stay.objects.count(), audit_count()) == (stays_before, audit_before)
+    later = (today() + timedelta(days=3)).isoformat()
+    assert call(resident, "post", "/stays", body | {"arrives_on": later, "departs_on": later}).status_code == 201
+    assert call(resident, "post", "/stays", body | {"guest_name": "다른 손님"}).status_code == 201
+
+
+def test_a_leader_does_not_confirm_their_own_households_guest(cast, household_a1):
+    """leader-a1 lives in one of the unit's households: an officer confirms that household's guests."""
+    leader = cast["leader-a1"]
+    home = Household.objects.get(pk=scope_for(leader).home_household_ids[0])
+    stay = register(leader, home)
+    client = client_of(leader)
+    assert call(client, "get", f"/stays/{stay.pk}").json()["may_confirm"] is False
+    refused = call(client, "post", f"/stays/{stay.pk}/confirm")
+    assert refused.status_code == 403
+    stay.refresh_from_db()
+    assert stay.confirmed_at is None
+    officer = client_of(cast["officer-a"])
+    assert call(officer, "get", f"/stays/{stay.pk}").json()["may_confirm"] is True
+    assert call(officer, "post", f"/stays/{stay.pk}/confirm").status_code == 200
+
+
+def test_the_list_filters_by_household(cast, household_a1, other_household_a1):
+    register(cast["resident-a1"], household_a1)
+    register(cast["leader-a1"], other_household_a1)
+    listed = call(client_of(cast["officer-a"]), "get", f"/stays?household={household_a1.pk}")
+    assert listed.status_code == 200 and listed.json()["count"] == 1
+    assert listed.json()["items"][0]["household"] == household_a1.pk
 
 
 def test_the_office_summary_counts_per_unit(cast, household_a1, other_household_a1, household_b1, monkeypatch):

@@ -48,6 +48,8 @@ BAD_REGISTRATIONS = [
     ("a date that does not exist", lambda h: {"arrives_on": "2026-02-30"}, "arrives_on"),
     ("an unknown field", lambda h: {"guest_age": 30}, "guest_age"),
     ("a household given as text", lambda h: {"household": str(h.pk)}, "household"),
+    ("a name that turns the text around", lambda h: {"guest_name": "리\u202e호영"}, "guest_name"),
+    ("an address with a direction mark", lambda h: {"origin_address": "평양시\u2066 중구역"}, "origin_address"),
 ]
 
 

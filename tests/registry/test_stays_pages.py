@@ -147,6 +147,10 @@ def test_the_day_view_switches_nights(client_for, guests):
     assert [stay.pk for stay in earlier.context["guests"]] == [guests["overstayed"].pk]
     assert earlier.context["overstays"] == []  # already among that night's guests
     assert client.get("/stays/?day=13/45/2026").status_code == 400
+    # The first and last days of the calendar: no step beyond them is offered.
+    for day, missing in (("0001-01-01", "Night before"), ("9999-12-31", "Night after")):
+        edge = client.get(f"/stays/?day={day}", HTTP_ACCEPT_LANGUAGE="en")
+        assert edge.status_code == 200 and missing not in edge.content.decode()
 
 
 def test_the_leader_registers_for_a_household_chosen_by_name(cast, client_for, other_household_a1):
@@ -184,6 +188,10 @@ def test_the_office_sees_late_and_overstayed_stays_per_unit_with_a_chart(client_
     assert 'id="chart-stays-by-unit"' in page.content.decode()
     assert {stay.pk for stay in page.context["attention"]} == {guests["late"].pk, guests["overstayed"].pk}
     assert client.get("/stays/?since=2026-13-01").status_code == 400
+    # At most a year at a time, as through the API; a period that would start before the calendar is refused too.
+    too_long = client.get("/stays/?since=1900-01-01")
+    assert too_long.status_code == 400 and "since" in too_long.context["form"].errors
+    assert client.get("/stays/?until=0001-01-05").status_code == 400
 
 
 def test_a_health_worker_has_no_guest_pages(client_for, guests):

@@ -67,8 +67,13 @@ def effective_period(since, until, *, since_field: str = "since", until_field: s
         raise DomainError(until_field, END_NOT_AFTER_START)
 
 
+# Invisible marks that reorder how the text around them is shown: a name could read one way and sort another.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def text_value(field: str, value, *, max_length: int, required: bool = True) -> str:
-    """A text input, stripped: text (not a number or a list), present if required, not too long, no NUL."""
+    """A text input, stripped: text (not a number or a list), present if required, not too long, no NUL and no
+    direction override."""
     if value is not None and not isinstance(value, str):
         raise DomainError(field, gettext_noop("Text is required here."))
     value = (value or "").strip()
@@ -76,6 +81,6 @@ def text_value(field: str, value, *, max_length: int, required: bool = True) -> 
         raise DomainError(field, gettext_noop("This field is required."))
     if len(value) > max_length:
         raise DomainError(field, gettext_noop("At most %(count)s characters."), params={"count": max_length})
-    if "\x00" in value:
+    if "\x00" in value or not BIDI_CONTROLS.isdisjoint(value):
         raise DomainError(field, gettext_noop("Control characters are not allowed."))
     return value

@@ -4,7 +4,7 @@ Restricted data. A check comes in one of two shapes, told apart by `shown`: "val
 screen, note, a guest's name) for the health workers of its area, auditors, administrators and the person checked;
 "done" (who, which household, which day, recorded by whom: no values at all, not even as nulls) for leaders and
 officers. The summary counts checks, fevers, symptoms and unregistered guests for an area; for those who do not read
-the values, fevers and symptoms of a group of fewer than a few checks are null (`withheld`)."""
+the values, fevers and symptoms leave out a unit's days of fewer than a few checks, and today (`counted`)."""
 
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
@@ -78,9 +78,12 @@ class HealthCountsOut(Schema):
     fever: int | None = Field(description="Checks with a fever; null when withheld.")
     symptoms: int | None = Field(description="Checks with symptoms; null when withheld.")
     unregistered_guests: int = Field(description="Checks of guests with no registered stay.")
-    withheld: bool = Field(
-        description="Fever and symptoms withheld: too few checks to count them without telling someone's values."
+    counted: int = Field(
+        description="The checks that `fever` and `symptoms` count. For leaders and officers, a unit's day of fewer "
+        "than 5 checks, or today, is left out: its count would tell someone's reading. Health workers and auditors: "
+        "all checks."
     )
+    withheld: bool = Field(description="No check counted: `fever` and `symptoms` are null.")
 
 
 class HealthUnitCountsOut(HealthCountsOut):
@@ -266,8 +269,9 @@ def list_checks(request, filters: Query[CheckFilters]):
 )
 def summary(request, filters: Query[SummaryFilters]):
     """How many checks in an area over a period (default the last week), how many with a fever, with symptoms, of
-    guests with no registered stay; in all and per unit. For leaders and officers, fever and symptoms of a group of
-    fewer than a few checks are null (`withheld`): a count of one would tell whose temperature it was. Residents and
+    guests with no registered stay; in all and per unit. For leaders and officers, fever and symptoms count only a
+    unit's days of at least 5 checks that are over (`counted` says how many checks that is; null and `withheld` when
+    none): a count of one, or one that grows as a check comes in, would tell whose temperature it was. Residents and
     clerks: 403."""
     actor = request.user
     _may_read_some(actor, own=False)  # counts are of areas: a resident reads their own checks, not counts

@@ -60,6 +60,18 @@ class HealthCheck(models.Model):
             models.CheckConstraint(
                 name="healthcheck_temperature_plausible", condition=Q(temperature_c__gte=30, temperature_c__lte=45)
             ),
+            # One check of one subject on one day (a double submission is refused, not counted twice).
+            models.UniqueConstraint(
+                fields=["person", "checked_on"], condition=Q(person__isnull=False), name="healthcheck_person_day"
+            ),
+            models.UniqueConstraint(
+                fields=["stay", "checked_on"], condition=Q(stay__isnull=False), name="healthcheck_stay_day"
+            ),
+            models.UniqueConstraint(
+                fields=["household", "checked_on", "guest_name"],
+                condition=Q(subject="unregistered_guest") & ~Q(guest_name=""),
+                name="healthcheck_guest_day",
+            ),
         ]
 
     def __str__(self) -> str:

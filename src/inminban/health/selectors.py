@@ -4,12 +4,13 @@ check was done (who, where, when, by whom) and, for an area, counts. A guest's n
 
 Counts of fevers and symptoms are values too, once there are few checks behind them: a leader who sees that two
 persons of a household were checked on a day would read their temperatures off a count of one fever. For those
-who do not see values, a group of fewer than COUNT_FLOOR checks shows its number of checks, not its fevers and
-symptoms."""
+who do not see values, fevers and symptoms are counted only over a unit's days of at least COUNT_FLOOR checks, once
+the day is over (health_area_counts)."""
 
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db import connection
 from django.db.models import BooleanField, Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -140,14 +141,30 @@ def health_checks_done(*, actor, unit: Area, since: date | None = None, until: d
 
 @dataclass
 class Counts:
-    """Checks of one group (an area, or one of its units). `fever` and `symptoms` are None when withheld."""
+    """Checks of one group (an area, or one of its units). `fever` and `symptoms` count the checks of `counted`
+    only; they are None (`withheld`) when no check of the group is counted."""
 
     area: Area
     checks: int = 0
     fever: int | None = 0
     symptoms: int | None = 0
     unregistered_guests: int = 0
+    counted: int = 0
     withheld: bool = False
+
+    def add(self, row: tuple) -> None:
+        """Add a row of `_cell_totals`: checks, unregistered guests, counted checks, their fevers and symptoms."""
+        checks, guests, counted, fever, symptoms = (int(value or 0) for value in row)
+        self.checks += checks
+        self.unregistered_guests += guests
+        self.counted += counted
+        self.fever += fever
+        self.symptoms += symptoms
+
+    def close(self) -> None:
+        if self.checks and not self.counted:
+            self.fever = self.symptoms = None
+            self.withheld = True
 
     def as_dict(self) -> dict:
         return {
@@ -155,6 +172,7 @@ class Counts:
             "fever": self.fever,
             "symptoms": self.symptoms,
             "unregistered_guests": self.unregistered_guests,
+            "counted": self.counted,
             "withheld": self.withheld,
         }
 
@@ -171,21 +189,41 @@ def _may_count(actor, area: Area) -> bool:
 
 def health_counts(*, actor, area: Area, since: date, until: date) -> dict:
     """For `area` (a unit, a district, the city) and a period: how many checks, how many with a fever (from
-    FEVER_FROM), with symptoms, of guests with no registered stay; in all and per unit. For those who do not read
-    the values there, fever and symptoms of a group with fewer than COUNT_FLOOR checks are None (withheld).
-    Outside the actor's view, NotVisible."""
+    FEVER_FROM), with symptoms, of guests with no registered stay; in all and per unit (see health_area_counts for
+    what those who do not read the values get). Outside the actor's view, NotVisible."""
     counts = health_area_counts(actor=actor, area=area, since=since, until=until)
     return counts.as_dict() | {"units": [{"unit": unit.area.code, **unit.as_dict()} for unit in counts.units]}
 
 
 def health_area_counts(*, actor, area: Area, since: date, until: date) -> AreaCounts:
-    """`health_counts` as objects (the pages' chart): the area's totals and its units'."""
+    """`health_counts` as objects (the pages' chart): the area's totals and its units'.
+
+    For those who do not read the values there, fevers and symptoms are counted by day and unit, each such group on
+    its own: a group of fewer than COUNT_FLOOR checks, or of today (a count that grows by one as a check comes in
+    says how that check came out), is left out of every total. So no total, of any area or period, covers a group
+    it leaves out, and one answer subtracted from another never gives a group's fevers."""
     if not _may_count(actor, area):
         raise NotVisible(f"area {area.code} not found")
-    exact = sees_values_in(actor, area)
+    totals = _cell_totals(area, since, until, exact=sees_values_in(actor, area))
+    units = Area.objects.filter(subtree_q("path", area.path), level__is_unit=True).order_by("path")
+    total = AreaCounts(area=area)
+    for unit in units:
+        counts = Counts(area=unit)
+        if unit.pk in totals:
+            counts.add(totals[unit.pk])
+            total.add(totals[unit.pk])
+        counts.close()
+        total.units.append(counts)
+    total.close()
+    return total
+
+
+def _cell_totals(area: Area, since: date, until: date, *, exact: bool) -> dict[int, tuple]:
+    """Per unit: checks, unregistered guests, and the checks counted with their fevers and symptoms: one statement
+    that groups by unit and day first, then sums each unit's days, leaving out the days not counted."""
     checks = _in_period(HealthCheck.objects.filter(subtree_q("unit__path", area.path)), since, until)
-    rows = (
-        checks.values("unit_id")
+    cells = (
+        checks.values("unit_id", "checked_on")
         .annotate(
             checks=Count("id"),
             fever=Count("id", filter=Q(temperature_c__gte=FEVER_FROM)),
@@ -194,35 +232,22 @@ def health_area_counts(*, actor, area: Area, since: date, until: date) -> AreaCo
         )
         .order_by()
     )
-    by_unit = {row["unit_id"]: row for row in rows}
-    units = Area.objects.filter(subtree_q("path", area.path), level__is_unit=True).order_by("path")
-    total = AreaCounts(area=area)
-    for unit in units:
-        row = by_unit.get(unit.pk, {})
-        total.units.append(_counts(unit, row, exact))
-    for row in by_unit.values():
-        total.checks += row["checks"]
-        total.fever += row["fever"]
-        total.symptoms += row["symptoms"]
-        total.unregistered_guests += row["unregistered_guests"]
-    if not exact and total.checks < COUNT_FLOOR:
-        total.fever = total.symptoms = None
-        total.withheld = True
-    return total
-
-
-def _counts(unit: Area, row: dict, exact: bool) -> Counts:
-    counts = Counts(
-        area=unit,
-        checks=row.get("checks", 0),
-        fever=row.get("fever", 0),
-        symptoms=row.get("symptoms", 0),
-        unregistered_guests=row.get("unregistered_guests", 0),
+    inner, params = cells.query.sql_with_params()
+    if exact:
+        counted, counted_params = "1 = 1", []
+    else:
+        counted = "cells.checks >= %s AND cells.checked_on < %s"
+        counted_params = [COUNT_FLOOR, connection.ops.adapt_datefield_value(timezone.localdate())]
+    sql = (
+        "SELECT cells.unit_id, SUM(cells.checks), SUM(cells.unregistered_guests), "
+        f"SUM(CASE WHEN {counted} THEN cells.checks ELSE 0 END), "
+        f"SUM(CASE WHEN {counted} THEN cells.fever ELSE 0 END), "
+        f"SUM(CASE WHEN {counted} THEN cells.symptoms ELSE 0 END) "
+        f"FROM ({inner}) cells GROUP BY cells.unit_id"
     )
-    if not exact and counts.checks < COUNT_FLOOR:
-        counts.fever = counts.symptoms = None
-        counts.withheld = True
-    return counts
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*counted_params * 3, *params])
+        return {row[0]: row[1:] for row in cursor.fetchall()}
 
 
 def home_areas(*, actor, action: str) -> list[Area]:

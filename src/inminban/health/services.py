@@ -8,7 +8,7 @@ household, never the temperature, the symptom screen, the note or a guest's name
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -46,7 +46,10 @@ def check_temperature(value) -> Decimal:
         ) from None
     if not number.is_finite():
         raise DomainError("temperature_c", gettext_noop("Write the temperature as a number, for example 36.6."))
-    number = number.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    # The range before rounding too: quantizing 1e30 to tenths overflows the decimal context.
+    half = Decimal("0.05")
+    if TEMPERATURE_MIN - half <= number < TEMPERATURE_MAX + half:
+        number = number.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     if not TEMPERATURE_MIN <= number <= TEMPERATURE_MAX:
         raise DomainError(
             "temperature_c",
@@ -119,6 +122,29 @@ def _subject(*, household: Household, checked_on: date, person, stay, guest_name
     return Subject.UNREGISTERED_GUEST, text_value("guest_name", guest_name, max_length=GUEST_NAME_MAX)
 
 
+_ALREADY = {
+    Subject.RESIDENT: ("person", gettext_noop("This person's check of that day is already recorded.")),
+    Subject.REGISTERED_GUEST: ("stay", gettext_noop("This guest's check of that day is already recorded.")),
+    Subject.UNREGISTERED_GUEST: (
+        "guest_name",
+        gettext_noop("A check of a guest of this name in this household that day is already recorded."),
+    ),
+}
+
+
+def _not_checked_yet(*, household: Household, checked_on: date, subject: str, person, stay, name: str) -> None:
+    """One check of one subject on one day: a second is a double submission, not a second reading."""
+    checks = HealthCheck.objects.filter(checked_on=checked_on)
+    if subject == Subject.RESIDENT:
+        checks = checks.filter(person=person)
+    elif subject == Subject.REGISTERED_GUEST:
+        checks = checks.filter(stay=stay)
+    else:
+        checks = checks.filter(household=household, subject=subject, guest_name=name)
+    if checks.exists():
+        raise DomainError(*_ALREADY[subject], code="duplicate")
+
+
 @transaction.atomic
 def healthcheck_record(
     *,
@@ -148,6 +174,7 @@ def healthcheck_record(
     subject, name = _subject(
         household=household, checked_on=checked_on, person=person, stay=stay, guest_name=guest_name
     )
+    _not_checked_yet(household=household, checked_on=checked_on, subject=subject, person=person, stay=stay, name=name)
     check = HealthCheck(
         unit=household.unit,
         household=household,
@@ -163,7 +190,11 @@ def healthcheck_record(
         recorded_at=timezone.now(),
     )
     check.full_clean()
-    check.save()
+    try:
+        with transaction.atomic():
+            check.save()
+    except IntegrityError:  # the same check, recorded by another request at the same moment
+        raise DomainError(*_ALREADY[subject], code="duplicate") from None
     audit_record(
         actor=actor,
         action="healthcheck.record",
@@ -177,9 +208,7 @@ def healthcheck_record(
 
 def guest_names_purge(cutoff: date) -> int:
     """The stays purge's hook (registry.stays.STAY_PURGE_HOOKS): blank the names of unregistered guests checked
-    before `cutoff`, in one UPDATE. The checks stay, so the counts do."""
-    return (
-        HealthCheck.objects.filter(subject=Subject.UNREGISTERED_GUEST, checked_on__lt=cutoff)
-        .exclude(guest_name="")
-        .update(guest_name="")
-    )
+    before `cutoff`, and the notes of every guest's check (a note may name the guest), in one UPDATE. The checks
+    stay, so the counts do."""
+    guests = HealthCheck.objects.filter(checked_on__lt=cutoff).exclude(subject=Subject.RESIDENT)
+    return guests.exclude(guest_name="", note="").update(guest_name="", note="")

@@ -129,6 +129,13 @@ def flag_units_visible(*, actor) -> QuerySet[Area]:
 # Detection rules ---------------------------------------------------------------------------------------------------
 
 
+def offices_for_rules(*, actor) -> QuerySet[Office]:
+    """The offices whose detection rules the actor may read (as office_for_rules), the highest first."""
+    if not reviews_flags(actor):
+        return Office.objects.none()
+    return restrict(Office.objects.select_related("area"), actor, VIEW).order_by("area__path", "code")
+
+
 def office_for_rules(*, actor, code: str) -> Office:
     """An office whose detection rules the actor may read: officers of it or above, auditors over it, administrators.
     Leaders and everyone else: NotVisible."""

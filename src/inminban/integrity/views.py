@@ -10,6 +10,8 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -22,9 +24,11 @@ from inminban.common.errors import NotPermitted, NotVisible
 from inminban.web.charts import bar_chart
 from inminban.web.decorators import page
 from inminban.web.forms import Form, PageForm, apply_service
+from inminban.web.rule_words import rule_source
 
 from . import selectors, services, wording
 from .models import Flag, Pattern
+from .rules import MEANINGS, NONE
 
 PAGE_SIZE = 50
 
@@ -226,3 +230,112 @@ def flag(request, pk: int):
         "decide_form": decide_form,
     }
     return render(request, "integrity/flag.html", context, status=status)
+
+
+# Detection rules ---------------------------------------------------------------------------------------------------
+#
+# /integrity/rules/: an office's detection rules, one card per pattern saying in words what it looks for and what its
+# threshold counts, where the value comes from (the office's own, an office above's, the default), and, for those who
+# may set them (an office above, an administrator: services.may_set_rules), a small form. Others who may read them
+# (the office's own officers, auditors) see the values; anyone else gets a 404, as from the API.
+
+OFFICES_MAX = 200
+
+
+class DetectionRuleForm(PageForm):
+    """One pattern's rule. It only parses; the bounds of each value are the service's (services.threshold_value)."""
+
+    enabled = forms.BooleanField(label=gettext_lazy("Look for this pattern"), required=False)
+    threshold = forms.CharField(
+        required=False, widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "size": "8"})
+    )
+    min_count = forms.IntegerField(
+        required=True, widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": "8"})
+    )
+
+    def __init__(self, *args, pattern: str, **kwargs):
+        self.name = self.pattern = pattern
+        super().__init__(*args, **kwargs)
+        meaning = MEANINGS[pattern]
+        if meaning.threshold == NONE:
+            del self.fields["threshold"]
+        else:
+            self.fields["threshold"].label, self.fields["threshold"].help_text = wording.THRESHOLD_FIELDS[pattern]
+        if meaning.uses_min_count:
+            self.fields["min_count"].label, self.fields["min_count"].help_text = wording.MIN_COUNT_FIELDS[pattern]
+        else:
+            del self.fields["min_count"]
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("enabled", "threshold", "min_count") if name in self.fields}
+
+
+def _rule_card(rule, office, form) -> dict:
+    facts = []
+    if rule.pattern in wording.THRESHOLD_FIELDS:
+        facts.append((wording.THRESHOLD_FIELDS[rule.pattern][0], wording.number(rule.threshold)))
+    if rule.pattern in wording.MIN_COUNT_FIELDS:
+        facts.append((wording.MIN_COUNT_FIELDS[rule.pattern][0], rule.min_count))
+    return {
+        "rule": rule,
+        "name": wording.pattern_name(rule.pattern),
+        "looks_for": wording.PATTERN_WORDS.get(rule.pattern, ""),
+        "no_threshold": wording.THRESHOLD_WORDS["none"] if MEANINGS[rule.pattern].threshold == NONE else "",
+        "facts": facts,
+        "source": rule_source(rule.office, office),
+        "form": form,
+    }
+
+
+def _chosen_office(request, offices, may_set):
+    """The office of ?office=, else the first the actor may set rules for, else the first they may read."""
+    code = request.GET.get("office")
+    if code:
+        return selectors.office_for_rules(actor=request.user, code=code)
+    return next((office for office in offices if may_set(office)), offices[0])
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def rules(request):
+    actor = request.user
+    offices = list(selectors.offices_for_rules(actor=actor)[:OFFICES_MAX])
+    if not offices:
+        raise NotVisible("no detection rules to read")
+    office = _chosen_office(request, offices, lambda office: services.may_set_rules(actor, office))
+    may_change = services.may_set_rules(actor, office)
+    failed, status = None, 200
+    if request.method == "POST":
+        pattern = request.POST.get("form")
+        if pattern not in MEANINGS:
+            raise NotPermitted("unknown form")
+        if not may_change:
+            raise NotPermitted("an office's detection rules are set by an office above it")
+        form = DetectionRuleForm(request.POST, pattern=pattern)
+        if form.is_valid() and apply_service(
+            form,
+            lambda: services.detection_rule_set(actor=actor, office=office, pattern=pattern, **form.values()),
+            fields={"pattern": None},
+        ):
+            messages.success(
+                request,
+                _("The rule “%(pattern)s” of %(office)s was saved.")
+                % {"pattern": wording.short_name(pattern), "office": local_name(office)},
+            )
+            return redirect(f"{reverse('integrity:rules')}?{urlencode({'office': office.code})}#rule-{pattern}")
+        failed, status = form, 422
+    cards = []
+    for rule in selectors.office_rules(office=office):
+        form = None
+        if failed is not None and failed.pattern == rule.pattern:
+            form = failed
+        elif may_change:
+            initial = {
+                "enabled": rule.enabled,
+                "threshold": wording.number(rule.threshold),
+                "min_count": rule.min_count,
+            }
+            form = DetectionRuleForm(pattern=rule.pattern, initial=initial)
+        cards.append(_rule_card(rule, office, form))
+    context = {"office": office, "offices": offices, "may_change": may_change, "cards": cards}
+    return render(request, "integrity/rules.html", context, status=status)

@@ -21,6 +21,75 @@ SHORT_NAMES = {
     Pattern.MEMBERS_BEFORE_CYCLE: gettext_lazy("Members before a ration"),
 }
 
+# What each pattern looks for, in one sentence (its name is the Pattern's label).
+PATTERN_WORDS = {
+    Pattern.STAY_UNREGISTERED: gettext_lazy(
+        "A health worker saw a guest in a household that had registered no stay for that night. The flag is about "
+        "the unit's records, never about the guest."
+    ),
+    Pattern.LEADER_OWN_ATTENDANCE: gettext_lazy("The unit's leader recorded attendance for their own household."),
+    Pattern.LEADER_OWN_CONFIRMATION: gettext_lazy(
+        "The unit's leader confirmed, and so stamped, a duty of their own household."
+    ),
+    Pattern.STAMP_UNFULFILLED: gettext_lazy(
+        "A stamp was issued for a share whose recorded attendance or deliveries come to less than was due."
+    ),
+    Pattern.BULK_ATTENDANCE: gettext_lazy(
+        "At one session, one person recorded the attendance of whole households in one go, within seconds, instead "
+        "of person by person."
+    ),
+    Pattern.LATE_ATTENDANCE: gettext_lazy("Attendance was recorded long after the day of the session."),
+    Pattern.WAIVER_RATE: gettext_lazy(
+        "A unit's approved waivers and exemptions over a year, per share, are far above the rate of its district."
+    ),
+    Pattern.MEMBERS_BEFORE_CYCLE: gettext_lazy(
+        "The leader alone, without an officer, added members to a household in the days before a ration or cash "
+        "cycle counted the household's members, so that the household is owed more."
+    ),
+}
+
+# What the threshold and the least count mean, per pattern, in the pattern's unit (rules.MEANINGS): label and help.
+THRESHOLD_FIELDS = {
+    Pattern.BULK_ATTENDANCE: (
+        gettext_lazy("Per cent of the households that attended"),
+        gettext_lazy(
+            "A session is flagged when the households recorded whole in one go are at least this share of the "
+            "households that attended it: from 0 to 100."
+        ),
+    ),
+    Pattern.LATE_ATTENDANCE: (
+        gettext_lazy("Days after the session"),
+        gettext_lazy(
+            "Attendance is flagged when it is recorded more than this many days after the day of the session: a "
+            "whole number of days."
+        ),
+    ),
+    Pattern.WAIVER_RATE: (
+        gettext_lazy("Times the district's rate"),
+        gettext_lazy(
+            "A unit is flagged when its waivers and exemptions per share are at least this many times its "
+            "district's rate, for example 3 or 2.5."
+        ),
+    ),
+    Pattern.MEMBERS_BEFORE_CYCLE: (
+        gettext_lazy("Days before the ration is counted"),
+        gettext_lazy(
+            "Members added by the leader alone are flagged when they were added this many days or fewer before "
+            "the day a ration or cash cycle counts the household's members: a whole number of days."
+        ),
+    ),
+}
+MIN_COUNT_FIELDS = {
+    Pattern.BULK_ATTENDANCE: (
+        gettext_lazy("Households recorded in one go, at least"),
+        gettext_lazy("…and only when at least this many households were recorded in one go."),
+    ),
+    Pattern.WAIVER_RATE: (
+        gettext_lazy("Waivers and exemptions in the unit, at least"),
+        gettext_lazy("…and only when the unit had at least this many in the year."),
+    ),
+}
+
 STATUS_WORDS = {
     Flag.Status.OPEN: gettext_lazy("Open: waiting for the leader's answer or the office's decision"),
     Flag.Status.EXPLAINED: gettext_lazy("Answered by the leader: waiting for the office's decision"),

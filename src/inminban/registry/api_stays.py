@@ -6,10 +6,9 @@ household's residents, the unit's leader, the officers and auditors over it, adm
 (`inminban stays purge`) they are empty and `purged` is true. Writes take an Idempotency-Key like every write; the
 stored answers of these paths are deleted with the guests' details (api/idempotency.py)."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Annotated, Literal
 
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import Strict, StringConstraints
 
@@ -29,7 +28,7 @@ from inminban.api.schemas import (
 )
 from inminban.areas.access import CHANGE, scope_for
 from inminban.audit.references import local_name
-from inminban.common.errors import DomainError, NotPermitted
+from inminban.common.errors import NotPermitted
 from inminban.registry import selectors as registry_selectors
 
 from . import stay_selectors as selectors
@@ -49,8 +48,6 @@ DeadlineTime = Annotated[
     Field(description="HH:MM, 00:00 to 23:59, in the deployment's time zone."),
 ]
 DeadlineDays = Annotated[int, Strict(), Field(ge=0, le=MAX_DEADLINE_DAYS)]
-SUMMARY_DAYS = 30
-SUMMARY_MAX_DAYS = 366
 
 
 # Output -----------------------------------------------------------------------------------------------------------
@@ -191,7 +188,7 @@ class StayRulesIn(Input):
 
 
 class StayFilter(PageParams):
-    household: Id = Field(None, description="Only this household's stays.")
+    household: int | None = Field(None, ge=1, le=2**63 - 1, description="Only this household's stays.")
     unit: AreaCode = Field(None, description="Only this unit's stays (its code).")
     day: IsoDate = Field(None, description="YYYY-MM-DD: only the stays covering that night.")
     late: QueryBool = Field(None, description="true: only late registrations; false: only those on time.")
@@ -200,8 +197,10 @@ class StayFilter(PageParams):
 
 class StaySummaryFilter(Schema):
     area: AreaCode = Field(description="Code of an area: its units are counted.")
-    since: IsoDate = Field(None, description=f"First day of arrival counted (default {SUMMARY_DAYS - 1} days ago).")
-    until: IsoDate = Field(None, description="Last day of arrival counted (default today).")
+    since: IsoDate = Field(
+        None, description=f"First day of arrival counted (default {selectors.PERIOD_DAYS - 1} days ago)."
+    )
+    until: IsoDate = Field(None, description="Last day of arrival counted (default today); a year at most.")
 
 
 # Endpoints --------------------------------------------------------------------------------------------------------
@@ -271,12 +270,7 @@ def stays_summary(request, filters: Query[StaySummaryFilter]):
     are overstayed today, are not confirmed. Counts only."""
     actor = request.user
     area = area_in_scope(actor, filters.area, field="area")
-    until = filters.until or timezone.localdate()
-    since = filters.since or until - timedelta(days=SUMMARY_DAYS - 1)
-    if since > until:
-        raise DomainError("since", "The first day must not be after the last.")
-    if (until - since).days >= SUMMARY_MAX_DAYS:
-        raise DomainError("since", "At most a year at a time.")
+    since, until = selectors.counting_period(filters.since, filters.until)
     units = selectors.stay_counts_by_unit(actor=actor, area=area, since=since, until=until)
     rows = [
         {

@@ -8,11 +8,12 @@ A night `d` is covered by a stay when `arrives_on <= d <= COALESCE(departed_on, 
 when no departure is recorded and the expected departure has passed (computed, no job)."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from inminban.areas.access import CHANGE, HEALTH, VIEW, restrict, scope_for, subtree_q
 from inminban.areas.models import Area, Office
@@ -92,13 +93,34 @@ def guest_details_visible(actor, stay: Stay) -> bool:
     return stay.household_id in scope.household_ids or scope.allows_area(VIEW, stay.unit)
 
 
+PERIOD_DAYS = 30  # an office counts the stays that arrived in the last 30 days, unless asked otherwise
+PERIOD_MAX_DAYS = 366
+
+
+def counting_period(since: date | None, until: date | None) -> tuple[date, date]:
+    """The days of arrival an office's counts cover: by default the last PERIOD_DAYS up to today; at most a year."""
+    until = until or timezone.localdate()
+    if since is None:
+        if until < date.min + timedelta(days=PERIOD_DAYS):
+            raise DomainError("until", gettext_noop("The period would start before the calendar does."))
+        since = until - timedelta(days=PERIOD_DAYS - 1)
+    if since > until:
+        raise DomainError("since", gettext_noop("The first day must not be after the last."))
+    if (until - since).days >= PERIOD_MAX_DAYS:
+        raise DomainError("since", gettext_noop("At most a year at a time."))
+    return since, until
+
+
 def may_change_stay(actor, stay: Stay) -> bool:
     scope = scope_for(actor)
     return stay.purged_at is None and (stay.household_id in scope.household_ids or scope.allows_area(CHANGE, stay.unit))
 
 
 def may_confirm_stay(actor, stay: Stay) -> bool:
-    return stay.purged_at is None and stay.confirmed_at is None and scope_for(actor).allows_area(CHANGE, stay.unit)
+    scope = scope_for(actor)
+    if stay.household_id in scope.household_ids or stay.household_id in scope.home_household_ids:
+        return False  # a household does not confirm its own registration (stays.stay_confirm)
+    return stay.purged_at is None and stay.confirmed_at is None and scope.allows_area(CHANGE, stay.unit)
 
 
 # Where a stay is registered --------------------------------------------------------------------------------------

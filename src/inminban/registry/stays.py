@@ -65,6 +65,11 @@ def acts_for_household(actor, household: Household) -> bool:
     return household.pk in scope_for(actor).household_ids
 
 
+def lives_in(actor, household: Household) -> bool:
+    """Whether the actor lives in this household (a resident, or a leader linked to a person of it)."""
+    return household.pk in scope_for(actor).home_household_ids
+
+
 def _require_host_or_change(actor, household: Household, unit: Area) -> None:
     """A resident of the household, or a leader or officer with CHANGE on the unit; a household out of sight is a
     404, one in sight but read-only (an auditor) a 403."""
@@ -168,6 +173,23 @@ def stay_snapshot(stay: Stay) -> dict:
     }
 
 
+def _not_registered_yet(household: Household, guest_name: str, arrives_on: date, departs_on: date) -> None:
+    """A guest is registered once for a night: the same name in the same household over nights that overlap is a
+    double submission (a longer stay is an update of the first)."""
+    overlapping = Stay.objects.filter(
+        household=household,
+        guest_name=guest_name,
+        purged_at__isnull=True,
+        arrives_on__lte=departs_on,
+    ).filter(Q(departed_on__isnull=True, departs_on__gte=arrives_on) | Q(departed_on__gte=arrives_on))
+    if overlapping.exists():
+        raise DomainError(
+            "guest_name",
+            gettext_noop("This guest is already registered with this household for some of these nights."),
+            code="duplicate",
+        )
+
+
 @transaction.atomic
 def stay_register(
     *,
@@ -200,6 +222,9 @@ def stay_register(
     document_number = _document_number(document_number)
     purpose_note = text_value("purpose_note", purpose_note, max_length=PURPOSE_NOTE_MAX, required=False)
     hosts = _hosts(household, hosts, today)
+    # Two submissions of the same guest at the same moment: the second waits here, then finds the first.
+    list(Household.objects.select_for_update().filter(pk=household.pk).values_list("pk"))
+    _not_registered_yet(household, guest_name, arrives_on, departs_on)
     deadline = deadline_under(stay_rules_for(unit), arrives_on)
     stay = Stay(
         household=household,
@@ -281,7 +306,8 @@ def stay_update(*, actor: User, stay: Stay, departs_on: date | None = None, depa
 def stay_confirm(*, actor: User, stay: Stay) -> Stay:
     """The unit's leader (or an officer) confirms a registration: they know of the guest. Once per stay."""
     stay = _locked(stay)
-    if acts_for_household(actor, stay.household):
+    if acts_for_household(actor, stay.household) or lives_in(actor, stay.household):
+        # A leader's own guests are confirmed by an officer: a leader does not vouch for their own household.
         raise NotPermitted("a household does not confirm its own registration")
     require(actor, CHANGE, stay.unit)
     _require_not_purged(stay)
@@ -313,6 +339,15 @@ def _require_office_above(actor, office: Office) -> None:
         above = [prefix for prefix in scope.prefixes(MANAGE_AREAS) if prefix != office.area.path]
         if not any(office.area.path.startswith(prefix) for prefix in above):
             raise NotPermitted("an office's stay rules are set by an office above it")
+
+
+def may_set_stay_rules(actor, office: Office) -> bool:
+    """Whether `actor` may set `office`'s stay rules (the pages offer the form only then)."""
+    try:
+        _require_office_above(actor, office)
+    except (NotPermitted, NotVisible):
+        return False
+    return True
 
 
 @transaction.atomic

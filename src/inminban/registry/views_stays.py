@@ -7,27 +7,28 @@ marked, and the overstays still to settle. An office (officers, auditors) sees p
 overstayed, as a table and a chart, with the stays behind the numbers. No codes or ids on the pages: units and
 households by name, reasons in words."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from inminban.areas.access import scope_for
 from inminban.areas.models import Area, Role
-from inminban.areas.selectors import areas_visible, home_area
+from inminban.areas.selectors import areas_visible, home_area, offices_visible
 from inminban.audit.references import local_name
 from inminban.common.errors import DomainError, NotPermitted, NotVisible
 from inminban.web.charts import bar_chart
 from inminban.web.decorators import page
 from inminban.web.forms import Form, PageForm, apply_service, date_field, text_field
+from inminban.web.rule_words import rule_source
 
 from . import stay_selectors as selectors
 from . import stays
@@ -41,7 +42,6 @@ PURPOSE_WORDS = [
     ("medical", gettext_lazy("For medical care")),
     ("other", gettext_lazy("Something else")),
 ]
-OFFICE_DAYS = 30  # the office's page counts the stays that arrived in the last 30 days, unless asked otherwise
 ATTENTION_LIMIT = 100
 COUNTED = ("registered", "late", "overstayed", "unconfirmed")
 
@@ -194,8 +194,8 @@ def _leader_day(request):
             "guests": guests,
             "overstays": [s for s in selectors.stays_overstayed_in_unit(actor=actor, unit=unit) if s.pk not in shown],
             "to_confirm": sum(1 for stay in guests if stay.confirmed_at is None),
-            "previous_day": day - timedelta(days=1),
-            "next_day": day + timedelta(days=1),
+            "previous_day": day - timedelta(days=1) if day > date.min else None,
+            "next_day": day + timedelta(days=1) if day < date.max else None,
             "rule": deadline_words(selectors.unit_stay_rule(unit)),
             "unit_query": f"unit={unit.code}&" if len(units) > 1 else "",
         }
@@ -221,18 +221,16 @@ def _office_view(request):
     area = _office_area(request)
     today = timezone.localdate()
     form = PeriodForm(request.GET if (request.GET.get("since") or request.GET.get("until")) else None)
-    until, since, status = today, today - timedelta(days=OFFICE_DAYS - 1), 200
+    since, until = selectors.counting_period(None, None)
+    status = 200
     if form.is_bound:
+        status = 400
         if form.is_valid():
-            until = form.cleaned_data["until"] or today
-            since = form.cleaned_data["since"] or until - timedelta(days=OFFICE_DAYS - 1)
-            if since > until:
-                form.add_error("since", _("The first day must not be after the last."))
-                status = 400
-        else:
-            status = 400
-    if status == 400:
-        until, since = today, today - timedelta(days=OFFICE_DAYS - 1)
+            try:
+                since, until = selectors.counting_period(form.cleaned_data["since"], form.cleaned_data["until"])
+                status = 200
+            except DomainError as error:
+                form.add_error(error.field, error.translated())
     counts = selectors.stay_counts_by_unit(actor=actor, area=area, since=since, until=until)
     attention = selectors.stays_needing_attention(actor=actor, area=area, since=since, until=until)
     context = {
@@ -407,9 +405,84 @@ def stay_confirm(request, pk):
     return _back(request, stay.pk)
 
 
+# The office's rule ---------------------------------------------------------------------------------------------------
+#
+# /stays/rules/: when households under an office must register a guest, in words, where the rule comes from (the
+# office's own, an office above's, the default), and a form for those who may set it (an office above, an
+# administrator: stays.may_set_stay_rules). The office's own officers and auditors read it; anyone else gets a 404.
+
+OFFICES_MAX = 200
+
+
+class StayRulesForm(Form):
+    """Parses only: the bounds are the service's (stays.stay_rules_set), so the messages match the API's."""
+
+    deadline_time = forms.TimeField(
+        label=gettext_lazy("Registered by (time of day)"),
+        help_text=gettext_lazy("On the 24-hour clock, for example 22:00."),
+        input_formats=["%H:%M", "%H.%M", "%H시 %M분", "%H시"],
+        error_messages={"invalid": gettext_lazy("A time of day, such as 22:00.")},
+        widget=forms.TimeInput(format="%H:%M", attrs={"autocomplete": "off", "size": "6"}),
+    )
+    deadline_days = forms.IntegerField(
+        label=gettext_lazy("Days after the day of arrival"),
+        help_text=gettext_lazy("0: on the day the guest arrives; 1: the day after; and so on."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "size": "3"}),
+    )
+
+
+@page
+@require_http_methods(["GET", "POST"])
+def stay_rules_page(request):
+    actor = request.user
+    offices = list(offices_visible(actor=actor).order_by("area__path", "code")[:OFFICES_MAX])
+    if not offices:
+        raise NotVisible("no office")
+    code = request.GET.get("office")
+    if code:
+        office, rule = selectors.office_stay_rules(actor=actor, code=code)
+    else:
+        office = next((item for item in offices if stays.may_set_stay_rules(actor, item)), offices[0])
+        office, rule = selectors.office_stay_rules(actor=actor, code=office.code)
+    may_change = stays.may_set_stay_rules(actor, office)
+    form, status = None, 200
+    if request.method == "POST":
+        if not may_change:
+            raise NotPermitted("an office's stay rules are set by an office above it")
+        form = StayRulesForm(request.POST)
+        if form.is_valid() and apply_service(
+            form,
+            lambda: stays.stay_rules_set(
+                actor=actor,
+                office=office,
+                deadline_time=form.cleaned_data["deadline_time"],
+                deadline_days=form.cleaned_data["deadline_days"],
+            ),
+            fields={"office": None},
+        ):
+            messages.success(
+                request, _("The registration deadline of %(office)s was saved.") % {"office": local_name(office)}
+            )
+            return redirect(f"{reverse('registry:stay-rules')}?{urlencode({'office': office.code})}")
+        status = 422
+    elif may_change:
+        form = StayRulesForm(initial={"deadline_time": rule.deadline_time, "deadline_days": rule.deadline_days})
+    context = {
+        "office": office,
+        "offices": offices,
+        "may_change": may_change,
+        "rule": rule,
+        "rule_words": deadline_words(rule),
+        "source": rule_source(rule.office, office),
+        "form": form,
+    }
+    return render(request, "registry/stays/rules.html", context, status=status)
+
+
 urlpatterns = [
     path("stays/", stays_page, name="stays"),
     path("stays/new/", stay_new, name="stay-new"),
+    path("stays/rules/", stay_rules_page, name="stay-rules"),
     path("stays/<int:pk>/", stay_detail, name="stay"),
     path("stays/<int:pk>/confirm/", stay_confirm, name="stay-confirm"),
 ]
