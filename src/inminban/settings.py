@@ -261,6 +261,11 @@ IDEMPOTENCY_WAIT_SECONDS = env_int("INMINBAN_IDEMPOTENCY_WAIT_SECONDS", 10)
 STAY_RETENTION_DAYS = env_int("INMINBAN_STAY_RETENTION_DAYS", 30)
 STAY_ADVANCE_DAYS = env_int("INMINBAN_STAY_ADVANCE_DAYS", 30)
 
+# The integrity scan (hourly, and `inminban integrity scan`) looks at the records made or dated in the last this many
+# days: a repeat scan costs what the window holds, not the whole history (`integrity scan --all` reads that). Weeks,
+# so that a worker stopped for days, or a restore, still leaves every record inside some scan's window.
+INTEGRITY_SCAN_DAYS = env_int("INMINBAN_INTEGRITY_SCAN_DAYS", 35)
+
 # The audit log's name in its signed checkpoints (and the name of its key); default "inminban.audit/<key id>".
 AUDIT_ORIGIN = os.environ.get("INMINBAN_AUDIT_ORIGIN", "").strip()
 

@@ -122,12 +122,21 @@ def unregistered_check(household: Household, *, on: date | None = None, worker: 
     )
 
 
-def stay(household: Household, *, arrives_on: date, departs_on: date, departed_on: date | None = None) -> Stay:
-    now = timezone.now()
+def stay(
+    household: Household,
+    *,
+    arrives_on: date,
+    departs_on: date,
+    departed_on: date | None = None,
+    guest_name: str = GUEST,
+    registered_at=None,
+) -> Stay:
+    """A registered stay, of the guest the checks above see unless told otherwise, registered now unless told."""
+    now = registered_at or timezone.now()
     return Stay.objects.create(
         household=household,
         unit=household.unit,
-        guest_name="박순희",
+        guest_name=guest_name,
         purpose=Stay.Purpose.FAMILY,
         arrives_on=arrives_on,
         departs_on=departs_on,

@@ -16,7 +16,7 @@ from inminban.entitlements.models import Cycle, Program, ProgramVersion
 from inminban.integrity.models import DetectionRule, Flag, Pattern
 from inminban.integrity.scan import integrity_scan
 from inminban.registry import services as registry
-from inminban.registry.models import Membership, Person
+from inminban.registry.models import Membership, Person, Stay
 
 from .building import (
     GUEST,
@@ -78,6 +78,36 @@ def test_a_guest_with_a_stay_covering_the_night_raises_nothing(household_a1, tod
     # Still there past the expected departure (no departure recorded): covered up to the expected departure only.
     stay(household_a1, arrives_on=today - timedelta(days=5), departs_on=today + timedelta(days=1), departed_on=today)
     unregistered_check(household_a1, on=today)
+    assert scan()[Pattern.STAY_UNREGISTERED] == 0
+
+
+def test_another_guests_stay_covers_nothing(household_a1, today):
+    """Two guests, one registered: the one seen at the check without a stay of their own is still flagged."""
+    stay(household_a1, arrives_on=today - timedelta(days=1), departs_on=today + timedelta(days=1), guest_name="박순희")
+    check = unregistered_check(household_a1)
+    assert scan()[Pattern.STAY_UNREGISTERED] == 1
+    assert flags(Pattern.STAY_UNREGISTERED).get().key == f"healthcheck:{check.pk}"
+
+
+def test_a_stay_registered_after_the_check_does_not_cover_it(household_a1, today):
+    """Registering the guest once the health worker has seen them, back to the night of the check, is the cover-up
+    this pattern looks for: still flagged, even when the scan runs after the late registration."""
+    check = unregistered_check(household_a1, on=today - timedelta(days=1))
+    stay(household_a1, arrives_on=today - timedelta(days=2), departs_on=today + timedelta(days=1))
+    assert Stay.objects.get().registered_at > check.recorded_at
+    assert scan()[Pattern.STAY_UNREGISTERED] == 1
+
+
+def test_the_guests_own_stay_registered_before_the_check_lets_it_pass(household_a1, today):
+    """The worker missed a registration that was there: the same guest (spaces aside), registered before."""
+    stay(
+        household_a1,
+        arrives_on=today - timedelta(days=1),
+        departs_on=today + timedelta(days=1),
+        guest_name=GUEST[:1] + " " + GUEST[1:],
+        registered_at=timezone.now() - timedelta(hours=3),
+    )
+    unregistered_check(household_a1)
     assert scan()[Pattern.STAY_UNREGISTERED] == 0
 
 

@@ -6,7 +6,13 @@ concerns), day, evidence and facts (JSON text built in SQL: record ids and numbe
 keys already raised, finds the office governing the unit (the unit's own office or the nearest above, by the parent
 chain: a few index look-ups per new flag) and inserts. The rules (on/off, thresholds) per office come in as CASE
 expressions over the unit's path prefixes (the office tree is small); with no office rule they are plain parameters.
-Nothing is evaluated per record in Python."""
+Nothing is evaluated per record in Python.
+
+A scan looks back over a window (`Context.since`; None: all history): each pattern reads only its driving records made
+or dated inside it (health checks, attendance, stamps, the cycles and their member-adding entries), so a repeat scan
+costs what the window holds, not what the years hold. Where a flag sums several records (a session's attendance), the
+window picks the flag, and its records are all read, so that it is raised as a scan of all history would raise it.
+The rate over a fixed period (waiver_rate) keeps its period."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -216,6 +222,12 @@ class Context:
     depth: int  # the deepest area's depth, for the office look-up
     tiers: dict[str, Tiers] = field(default_factory=dict)
     cycle_window: tuple[datetime, datetime] | None = None  # members_before_cycle: when member-adding entries count
+    since: datetime | None = None  # the window's start: records made (or dated) before it are not looked at
+
+    @property
+    def since_day(self) -> date | None:
+        """The window's first day, in the deployment's time zone (for the date columns)."""
+        return None if self.since is None else timezone.localtime(self.since).date()
 
     @property
     def tomorrow(self) -> datetime:
@@ -247,6 +259,25 @@ def insert_statement(pattern: str, candidates: Sql, context: Context) -> Sql:
     return sql.add(f") x WHERE x.office_id IS NOT NULL ON CONFLICT (pattern, {KEY}) DO NOTHING")
 
 
+def _attendance_in_window(session: str, context: Context) -> Sql:
+    """ " AND the session had attendance recorded inside the window", or nothing when the scan reads all history.
+    The attendance patterns group a session's attendance into one flag (its evidence, its counts): the window picks
+    the sessions, and each session's attendance is then read whole, as a scan of all history would read it."""
+    if context.since is None:
+        return Sql()
+    return Sql(
+        f" AND {session} IN (SELECT wa.session_id FROM {_t(Attendance)} wa WHERE wa.recorded_at >= %s)",
+        _datetime(context.since),
+    )
+
+
+def _made_in_window(column: str, context: Context) -> Sql:
+    """ " AND the date-time `column` falls inside the window", or nothing when the scan reads all history."""
+    if context.since is None:
+        return Sql()
+    return Sql(f" AND {column} >= %s", _datetime(context.since))
+
+
 def stay_unregistered(context: Context) -> Sql:
     """A guest seen at a health check in a household with no stay registered for that night: flagged for the unit
     (its sitting leader that day), the check as evidence, never the guest."""
@@ -260,9 +291,17 @@ def stay_unregistered(context: Context) -> Sql:
         "WHERE h.subject = 'unregistered_guest' AND h.checked_on <= %s ",
         _date(context.today),
     )
+    if context.since is not None:
+        # Dated or recorded inside the window: a check may be recorded days after the night it is about.
+        sql.add("AND (h.checked_on >= %s OR h.recorded_at >= %s) ", _date(context.since_day), _datetime(context.since))
+    # Let pass only a stay of this guest (by name, spaces aside), covering the night, registered before the check:
+    # the worker missed a registration. Another guest's stay covers nothing, and one registered after the check is
+    # the cover-up this pattern is about. Once the names are erased (the stays purge), any such stay lets it pass.
     sql.add(
         f"AND NOT EXISTS (SELECT 1 FROM {_t(Stay)} s WHERE s.household_id = h.household_id AND "
-        "s.arrives_on <= h.checked_on AND h.checked_on <= COALESCE(s.departed_on, s.departs_on))"
+        "s.arrives_on <= h.checked_on AND h.checked_on <= COALESCE(s.departed_on, s.departs_on) AND "
+        "s.registered_at <= h.recorded_at AND (REPLACE(s.guest_name, ' ', '') = REPLACE(h.guest_name, ' ', '') "
+        "OR s.purged_at IS NOT NULL OR h.guest_name = ''))"
     )
     return sql.extend(_enabled(tiers, "u.path"))
 
@@ -282,7 +321,7 @@ def leader_own_attendance(context: Context) -> Sql:
         _date(context.today),
     )
     sql.extend(_own_household("a.recorded_by_id", "s.unit_id", "a.household_id", Sql(f"s.{ON}")))
-    sql.extend(_enabled(tiers, "u.path"))
+    sql.extend(_enabled(tiers, "u.path")).extend(_attendance_in_window("s.id", context))
     return sql.add(f" GROUP BY s.id, s.unit_id, s.{ON}, a.household_id, a.recorded_by_id")
 
 
@@ -308,7 +347,7 @@ def leader_own_confirmation(context: Context) -> Sql:
         _datetime(context.tomorrow),
     )
     sql.extend(_own_household("st.issued_by_id", "st.unit_id", "st.household_id", _local_date("st.issued_at")))
-    return sql.extend(_enabled(tiers, "u.path"))
+    return sql.extend(_made_in_window("st.issued_at", context)).extend(_enabled(tiers, "u.path"))
 
 
 def stamp_unfulfilled(context: Context) -> Sql:
@@ -329,7 +368,7 @@ def stamp_unfulfilled(context: Context) -> Sql:
         "WHERE sh.stamp_serial <> '' AND st.revoked_at IS NULL AND st.issued_at < %s",
         _datetime(context.tomorrow),
     )
-    inner.extend(_enabled(tiers, "u.path"))
+    inner.extend(_made_in_window("st.issued_at", context)).extend(_enabled(tiers, "u.path"))
     sql = Sql(f"SELECT 'stamp:' || {_text('z.stamp_id')} AS k, z.unit_id AS unit_id, CASE WHEN ")
     sql.extend(_leads("z.issued_by_id", "z.unit_id")).add(
         " THEN z.issued_by_id END AS leader_id, CAST(NULL AS DATE) AS leader_on, "
@@ -376,11 +415,14 @@ def bulk_attendance(context: Context) -> Sql:
         f"{members} AS members "
         f"FROM {_t(Attendance)} a JOIN {_t(Session)} s0 ON s0.id = a.session_id "
         f"JOIN {_t(Campaign)} c0 ON c0.id = s0.campaign_id JOIN {_t(AllocationRule)} r0 ON r0.id = c0.rule_id "
-        f"JOIN {_t(Person)} p0 ON p0.id = a.person_id WHERE s0.{ON} <= %s "
-        f"GROUP BY a.session_id, a.household_id, s0.{ON}, r0.min_age, r0.max_age "
+        f"JOIN {_t(Person)} p0 ON p0.id = a.person_id WHERE s0.{ON} <= %s ",
+        _date(context.today),
+    )
+    per_household.extend(_attendance_in_window("a.session_id", context))
+    per_household.add(
+        f" GROUP BY a.session_id, a.household_id, s0.{ON}, r0.min_age, r0.max_age "
         # Filtered before the members are counted, so that they are counted only for households recorded in one go.
         f"HAVING COUNT(DISTINCT a.recorded_by_id) = 1 AND {_seconds('MAX(a.recorded_at)', 'MIN(a.recorded_at)')} <= %s",
-        _date(context.today),
         BULK_SECONDS,
     )
     sql = Sql(f"SELECT 'session:' || {_text('w.session_id')} AS k, s.unit_id AS unit_id, CASE WHEN ")
@@ -397,7 +439,11 @@ def bulk_attendance(context: Context) -> Sql:
         ") ph WHERE ph.members >= 1 AND ph.attended >= ph.members "
         "GROUP BY ph.session_id, ph.recorder) w "
         "JOIN (SELECT a.session_id AS session_id, COUNT(DISTINCT a.household_id) AS attending "
-        f"FROM {_t(Attendance)} a GROUP BY a.session_id) t ON t.session_id = w.session_id "
+        f"FROM {_t(Attendance)} a WHERE 1 = 1"
+    )
+    sql.extend(_attendance_in_window("a.session_id", context))
+    sql.add(
+        " GROUP BY a.session_id) t ON t.session_id = w.session_id "
         f"JOIN {_t(Session)} s ON s.id = w.session_id JOIN {_t(Area)} u ON u.id = s.unit_id WHERE w.whole >= "
     )
     sql.extend(_rule_value(tiers, "min_count", "u.path")).add(" AND w.whole * 100 >= ")
@@ -431,7 +477,7 @@ def late_attendance(context: Context) -> Sql:
         # time zone function only for attendance recorded days after the session.
         sql.add(f"julianday(a.recorded_at) - julianday(s.{ON}) > ").extend(threshold).add(" - 1 AND ")
     sql.extend(_days(_local_date("a.recorded_at"), Sql(f"s.{ON}"))).add(" > ").extend(threshold)
-    sql.extend(_enabled(tiers, "u.path"))
+    sql.extend(_enabled(tiers, "u.path")).extend(_attendance_in_window("s.id", context))
     return sql.add(f" GROUP BY s.id, s.unit_id, s.{ON}, a.recorded_by_id")
 
 
@@ -442,7 +488,12 @@ def quarter_of(day: date) -> str:
 def waiver_rate(context: Context) -> Sql:
     """Units whose approved waivers and recorded exemptions per share over the last 365 days are at least
     `threshold` times the rate of their district (the units their office governs), with at least `min_count` of them.
-    One flag per unit and quarter."""
+    One flag per unit and quarter.
+
+    The scan's window does not apply here: a rate is a count over a fixed period, and reading only the window's
+    waivers would make it a rate over a few weeks, against a district rate over the same few weeks, with the
+    min_count met far less often — another pattern than the one the office set its threshold for. The year is a
+    bound of its own: the statement reads a year of waivers, exemptions and quotas, however long the history."""
     tiers = context.tiers[Pattern.WAIVER_RATE]
     since, until = _datetime(start_of(context.today - timedelta(days=365))), _datetime(context.tomorrow)
     waiver_item = (
@@ -495,10 +546,25 @@ def waiver_rate(context: Context) -> Sql:
     return sql.extend(_enabled(tiers, "uo.path"))
 
 
+def _cycle_in_window(cycle: str, context: Context) -> Sql:
+    """ " AND the cycle's reference date, or its making, falls inside the window", or nothing for all history."""
+    if context.since is None:
+        return Sql()
+    return Sql(
+        f" AND ({cycle}.reference_date >= %s OR {cycle}.created_at >= %s)",
+        _date(context.since_day),
+        _datetime(context.since),
+    )
+
+
 def members_before_cycle(context: Context) -> Sql:
     """Members added to a household by the unit's leader alone (no officer's account) within `threshold` days before
     the reference date of a ration or cash cycle whose program covers the unit, and still members on that date, so
-    that they raise the household's entitlement. One flag per cycle and household."""
+    that they raise the household's entitlement. One flag per cycle and household.
+
+    The window picks the cycles (reference date, or made, inside it); their member-adding entries are read from
+    `context.cycle_window`, up to `threshold` days before the first such reference date. A member added inside the
+    window counts towards a cycle inside it (the reference date is on or after the day they were added)."""
     tiers = context.tiers[Pattern.MEMBERS_BEFORE_CYCLE]
     since, until = context.cycle_window
     days_before = _days(Sql("cy.reference_date"), _local_date("e.at"))
@@ -537,7 +603,7 @@ def members_before_cycle(context: Context) -> Sql:
         f" AND NOT EXISTS (SELECT 1 FROM {_t(RoleAssignment)} ro WHERE ro.user_id = e.actor_id "
         "AND ro.role IN ('officer', 'admin'))"
     )
-    sql.extend(_enabled(tiers, "u.path"))
+    sql.extend(_enabled(tiers, "u.path")).extend(_cycle_in_window("cy", context))
     return sql.add(" GROUP BY cy.id, h.id, h.unit_id")
 
 
