@@ -20,9 +20,9 @@ scan looks for, mixed across the patterns:
   - waiver_rate: units where two households in five had their share waived, against one in a hundred elsewhere;
 
 and the rest are clean records of the same kinds, with near misses the scan must let pass: an unregistered guest's
-check on a night the guest's own stay, registered before the check, covers, attendance recorded a day or two after the session, a member added in the same
-window by the district officer, members added by the leader months before, the leader's own household recorded and
-confirmed by the district officer.
+check on a night the guest's own stay, registered before the check, covers; attendance recorded a day or two after
+the session; a member added in the same window by the district officer; members added by the leader months before;
+the leader's own household recorded and confirmed by the district officer.
 
 Timed, on the same data:
 
