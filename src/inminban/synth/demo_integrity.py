@@ -126,6 +126,21 @@ def _build_story(cast: dict, workers: dict[str, User]) -> None:
         purpose_note="혜산방직공장 설비 수리",
     )
 
+    # The two days before, the health worker went door to door through the whole unit: days that are over, with
+    # enough checks that leaders and officers see their counts (one fever yesterday, sent to the clinic).
+    for days_ago in (2, 1):
+        for index, person in enumerate(person for household in households for person in _members(household)):
+            fever = days_ago == 1 and index == 3
+            health.healthcheck_record(
+                actor=health_worker,
+                household=person.household,
+                checked_on=today - timedelta(days=days_ago),
+                temperature_c=Decimal("38.1") if fever else Decimal("36.5") + Decimal(index % 3) / 10,
+                symptoms=fever,
+                person=person,
+                note="진료소에 가 보라고 했습니다." if fever else "",
+            )
+
     # (c) Today's fever check in the unit: the residents of the first and third households, the registered guest
     # (if she has arrived), and, in the third household, a guest with a fever and no stay registered for the night.
     normal = Decimal("36.6")
