@@ -14,9 +14,11 @@ from django.utils import timezone
 from inminban.areas.models import Area, Office, Role, RoleAssignment
 from inminban.duties import services as duties
 from inminban.duties.models import AllocationRule, Campaign, Levy, Session, Share
+from inminban.entitlements.models import Cycle, Program, ProgramVersion
 from inminban.health.models import HealthCheck
 from inminban.integrity.models import Flag
 from inminban.integrity.scan import integrity_scan
+from inminban.registry import services as registry
 from inminban.registry.models import Household, Membership, Person, Stay
 
 GUEST = "오광혁"
@@ -153,3 +155,44 @@ def scan(**kwargs) -> dict[str, int]:
 
 def flags(pattern: str, **filters):
     return Flag.objects.filter(pattern=pattern, **filters)
+
+
+def ration_cycle(unit, reference_date: date, created_at=None) -> Cycle:
+    """A grain ration cycle of the unit's district, counting members on `reference_date` (made now unless told)."""
+    admin = user("admin")
+    created_at = created_at or timezone.now()
+    program = Program.objects.create(
+        office=office("HS-A-OFFICE"),
+        area=unit.parent,
+        kind=Program.Kind.GRAIN_RATION,
+        name_en="Grain ration",
+        name_ko="식량 배급",
+        created_by=admin,
+        created_at=created_at,
+    )
+    version = ProgramVersion.objects.create(
+        program=program, number=1, norms=[], rule={}, created_by=admin, created_at=created_at
+    )
+    return Cycle.objects.create(
+        program=program,
+        version=version,
+        period_start=reference_date,
+        period_end=reference_date + timedelta(days=27),
+        reference_date=reference_date,
+        created_by=admin,
+        created_at=created_at,
+    )
+
+
+def new_member(actor, household, on: date):
+    """A person who joins the household on `on` (a new member, counted on a later reference date)."""
+    return registry.person_register(
+        actor=actor,
+        household=household,
+        family_name="김",
+        given_name="새식구",
+        birth_date=on - timedelta(days=365 * 30),
+        sex="F",
+        relation="other_relative",
+        since=on,
+    )

@@ -12,7 +12,6 @@ from django.utils import timezone
 from inminban.audit.models import AuditEntry
 from inminban.duties import services as duties
 from inminban.duties.models import Attendance, Share
-from inminban.entitlements.models import Cycle, Program, ProgramVersion
 from inminban.integrity.models import DetectionRule, Flag, Pattern
 from inminban.integrity.scan import integrity_scan
 from inminban.registry import services as registry
@@ -25,8 +24,10 @@ from .building import (
     households_of,
     levy_for,
     members_of,
+    new_member,
     office,
     own_household,
+    ration_cycle,
     scan,
     session_for,
     share_of,
@@ -421,46 +422,6 @@ def test_too_few_waivers_are_not_a_rate(cast, unit_a1, unit_a2):
 # Members added before a ration cycle -------------------------------------------------------------------------------
 
 
-def _cycle(unit, reference_date):
-    admin = user("admin")
-    now = timezone.now()
-    program = Program.objects.create(
-        office=office("HS-A-OFFICE"),
-        area=unit.parent,
-        kind=Program.Kind.GRAIN_RATION,
-        name_en="Grain ration",
-        name_ko="식량 배급",
-        created_by=admin,
-        created_at=now,
-    )
-    version = ProgramVersion.objects.create(
-        program=program, number=1, norms=[], rule={}, created_by=admin, created_at=now
-    )
-    return Cycle.objects.create(
-        program=program,
-        version=version,
-        period_start=reference_date,
-        period_end=reference_date + timedelta(days=27),
-        reference_date=reference_date,
-        created_by=admin,
-        created_at=now,
-    )
-
-
-def _arrival(actor, household, today):
-    """A person who arrives in the household today (a new member, counted on a later reference date)."""
-    return registry.person_register(
-        actor=actor,
-        household=household,
-        family_name="김",
-        given_name="새식구",
-        birth_date=today - timedelta(days=365 * 30),
-        sex="F",
-        relation="other_relative",
-        since=today,
-    )
-
-
 def _mover(actor, household, today):
     """A person of another unit who moves into the household today."""
     person = Person.objects.filter(household__unit__code="HS-B2").order_by("pk").first()
@@ -469,8 +430,8 @@ def _mover(actor, household, today):
 
 
 def test_members_added_by_the_leader_just_before_a_cycle_are_flagged(cast, unit_a1, household_a1, today):
-    cycle = _cycle(unit_a1, today + timedelta(days=5))
-    person = _arrival(cast["leader-a1"], household_a1, today)
+    cycle = ration_cycle(unit_a1, today + timedelta(days=5))
+    person = new_member(cast["leader-a1"], household_a1, today)
     raised = scan()
     assert raised[Pattern.MEMBERS_BEFORE_CYCLE] == 1
     flag = flags(Pattern.MEMBERS_BEFORE_CYCLE).get()
@@ -484,7 +445,7 @@ def test_members_added_by_the_leader_just_before_a_cycle_are_flagged(cast, unit_
 
 
 def test_a_member_moved_in_by_the_leader_counts_for_the_household_joined_not_the_one_left(cast, unit_a1, today):
-    _cycle(unit_a1, today + timedelta(days=2))
+    ration_cycle(unit_a1, today + timedelta(days=2))
     first, joined = households_of(unit_a1)[0], households_of(unit_a1)[3]
     person = _mover(cast["admin"], first, today - timedelta(days=100))  # by the administrator: not the leader alone
     assert scan()[Pattern.MEMBERS_BEFORE_CYCLE] == 0
@@ -494,21 +455,21 @@ def test_a_member_moved_in_by_the_leader_counts_for_the_household_joined_not_the
 
 
 def test_members_added_by_an_officer_are_not_flagged(cast, unit_a1, household_a1, today):
-    _cycle(unit_a1, today + timedelta(days=3))
-    _arrival(cast["officer-a"], household_a1, today)
+    ration_cycle(unit_a1, today + timedelta(days=3))
+    new_member(cast["officer-a"], household_a1, today)
     assert scan()[Pattern.MEMBERS_BEFORE_CYCLE] == 0
 
 
 def test_members_added_long_before_the_cycle_are_not_flagged(cast, unit_a1, household_a1, today):
-    _cycle(unit_a1, today + timedelta(days=30))  # beyond the default 14 days
-    _arrival(cast["leader-a1"], household_a1, today)
+    ration_cycle(unit_a1, today + timedelta(days=30))  # beyond the default 14 days
+    new_member(cast["leader-a1"], household_a1, today)
     assert scan()[Pattern.MEMBERS_BEFORE_CYCLE] == 0
     _rule("HS-A-OFFICE", Pattern.MEMBERS_BEFORE_CYCLE, threshold=Decimal("30"))
     assert scan()[Pattern.MEMBERS_BEFORE_CYCLE] == 1
 
 
 def test_a_member_who_left_before_the_reference_date_is_not_counted(cast, unit_a1, household_a1, today):
-    _cycle(unit_a1, today + timedelta(days=5))
-    person = _arrival(cast["leader-a1"], household_a1, today - timedelta(days=1))
+    ration_cycle(unit_a1, today + timedelta(days=5))
+    person = new_member(cast["leader-a1"], household_a1, today - timedelta(days=1))
     registry.person_leave(actor=cast["leader-a1"], person=person, on=today, status="moved_away")
     assert scan()[Pattern.MEMBERS_BEFORE_CYCLE] == 0

@@ -17,11 +17,9 @@ from django.utils import timezone
 from inminban.audit.models import AuditEntry
 from inminban.duties import services as duties
 from inminban.duties.models import Attendance, Share, Waiver
-from inminban.entitlements.models import Cycle, Program, ProgramVersion
 from inminban.integrity.jobs import integrity_scan_job
 from inminban.integrity.models import DetectionRule, Flag, Pattern
 from inminban.integrity.scan import integrity_scan, window_start
-from inminban.registry import services as registry
 from inminban.stamps.models import Stamp
 
 from .building import (
@@ -29,8 +27,10 @@ from .building import (
     households_of,
     levy_for,
     members_of,
+    new_member,
     office,
     own_household,
+    ration_cycle,
     session_for,
     share_of,
     unregistered_check,
@@ -97,44 +97,6 @@ def _recorded_at(attendances, day: date) -> None:
     Attendance.objects.filter(pk__in=[a.pk for a in attendances]).update(recorded_at=F("recorded_at") - shift)
 
 
-def _cycle(unit, reference_date, created_at):
-    admin = user("admin")
-    program = Program.objects.create(
-        office=office("HS-A-OFFICE"),
-        area=unit.parent,
-        kind=Program.Kind.GRAIN_RATION,
-        name_en="Grain ration",
-        name_ko="식량 배급",
-        created_by=admin,
-        created_at=created_at,
-    )
-    version = ProgramVersion.objects.create(
-        program=program, number=1, norms=[], rule={}, created_by=admin, created_at=created_at
-    )
-    return Cycle.objects.create(
-        program=program,
-        version=version,
-        period_start=reference_date,
-        period_end=reference_date + timedelta(days=27),
-        reference_date=reference_date,
-        created_by=admin,
-        created_at=created_at,
-    )
-
-
-def _arrival(actor, household, on):
-    return registry.person_register(
-        actor=actor,
-        household=household,
-        family_name="김",
-        given_name="새식구",
-        birth_date=on - timedelta(days=365 * 30),
-        sex="F",
-        relation="other_relative",
-        since=on,
-    )
-
-
 def _stamp_without_work(leader, share):
     Share.objects.filter(pk=share.pk).update(done=F("quantity") - F("waived"))
     share.refresh_from_db()
@@ -162,11 +124,11 @@ def history(cast, unit_a1, unit_a2, today):
     # Members added by the leader shortly before a cycle: today, 5 days before a cycle made today; 45 days ago,
     # 5 days before a cycle made 50 days ago. (First: the sessions below count them as members.)
     household = households_of(unit_a1)[2]
-    cycle = _cycle(unit_a1, today + timedelta(days=5), timezone.now())
-    _arrival(leader, household, today)
+    cycle = ration_cycle(unit_a1, today + timedelta(days=5), timezone.now())
+    new_member(leader, household, today)
     inside.add((Pattern.MEMBERS_BEFORE_CYCLE, f"cycle:{cycle.pk}:household:{household.pk}"))
-    old_cycle = _cycle(unit_a1, today - timedelta(days=40), _at(today - timedelta(days=50)))
-    person = _arrival(leader, households_of(unit_a1)[3], today - timedelta(days=45))
+    old_cycle = ration_cycle(unit_a1, today - timedelta(days=40), _at(today - timedelta(days=50)))
+    person = new_member(leader, households_of(unit_a1)[3], today - timedelta(days=45))
     AuditEntry.objects.filter(action="person.register", target_id=str(person.pk)).update(
         at=_at(today - timedelta(days=45))
     )
