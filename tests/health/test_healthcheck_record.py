@@ -269,3 +269,30 @@ def test_the_service_refuses_temperatures_far_or_just_out_of_range(cast, househo
 @pytest.mark.parametrize(("value", "kept"), [("43.04", "43.0"), ("33.95", "34.0"), ("36.64", "36.6")])
 def test_a_reading_is_kept_to_a_tenth(cast, household_a1, value, kept):
     assert str(record(cast["health-a"], household_a1, temperature_c=value).temperature_c) == kept
+
+
+def test_the_same_unregistered_guest_written_otherwise_is_a_second_check(cast, household_a1, client_for, audit_count):
+    import unicodedata
+
+    worker = client_for("health-a")
+    body = _body(household_a1, person=None, guest_name="오광혁")
+    assert call(worker, "post", "/health-checks", body).status_code == 201
+    before = (HealthCheck.objects.count(), audit_count())
+    for name in ("오 광혁", unicodedata.normalize("NFD", "오광혁"), "오광혁\u200b"):
+        again = call(worker, "post", "/health-checks", body | {"guest_name": name})
+        assert again.status_code == 422 and list(error_fields(again)) == ["guest_name"], name
+    assert (HealthCheck.objects.count(), audit_count()) == before
+
+
+def test_a_registered_guest_is_not_recorded_as_unregistered_by_name(cast, household_a1, guest_a1, client_for):
+    """The worker writes the name of a guest who is in the list of registered guests: refused, pointing to the list
+    (else the counts would have a guest with no registered stay who had one)."""
+    before = snapshot()
+    response = call(
+        client_for("health-a"),
+        "post",
+        "/health-checks",
+        _body(household_a1, person=None, guest_name=guest_a1.guest_name),
+    )
+    assert response.status_code == 422 and "choose them in the list" in error_fields(response)["guest_name"][0]
+    assert snapshot() == before

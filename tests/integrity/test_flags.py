@@ -185,6 +185,19 @@ def test_an_office_above_sets_the_rule_and_the_offices_below_inherit_it(client_f
     assert other["inherited_from"] is None and other["threshold"] == 80 and other["min_count"] == 5
 
 
+def test_setting_what_the_office_already_works_by_changes_nothing(client_for):
+    """The default unchanged: no row of the office's own (that would cut it off from what an office above sets
+    later), no audit entry."""
+    before = state()
+    response = _put(client_for("officer-city"), threshold=3, enabled=True)
+    assert response.status_code == 200 and response.json()["inherited_from"] is None
+    assert state() == before
+    assert _put(client_for("officer-city"), threshold=4).status_code == 200
+    after_change = state()
+    assert _put(client_for("officer-city"), threshold=4).status_code == 200
+    assert state() == after_change
+
+
 def test_what_is_not_sent_keeps_the_inherited_value(client_for):
     assert _put(client_for("admin"), office_code="HS-OFFICE", threshold=10).status_code == 200  # the city: admin
     response = _put(client_for("officer-city"), enabled=False)
@@ -210,6 +223,8 @@ def test_an_offices_own_officers_and_others_do_not_set_its_rules(client_for, use
         ("late_attendance", {"threshold": 2.5}, "threshold"),
         ("late_attendance", {"threshold": 4000}, "threshold"),
         ("bulk_attendance", {"threshold": 100.5}, "threshold"),
+        ("waiver_rate", {"threshold": 0}, "threshold"),  # "far above" the district's rate: at least the rate
+        ("waiver_rate", {"threshold": 0.5}, "threshold"),
         ("waiver_rate", {"threshold": 1.234}, "threshold"),
         ("stay_unregistered", {"threshold": 1}, "threshold"),
         ("bulk_attendance", {"min_count": 0}, "min_count"),

@@ -9,7 +9,7 @@ from inminban.areas.access import scope_for
 from inminban.areas.models import Office
 from inminban.audit.models import AccessLogEntry, AuditEntry
 from inminban.registry import stays
-from inminban.registry.models import Household, Stay
+from inminban.registry.models import Household, Stay, StayRules
 from inminban.registry.stay_rules import stay_deadline
 
 from .stays_world import at, body_for, call, client_of, local_moment, members_of, register, resident_of, today
@@ -290,11 +290,44 @@ def test_stay_rules_are_inherited_from_the_office_above_and_set_only_from_above(
         ({"deadline_time": "22:00", "deadline_days": "1"}, "deadline_days"),
         ({"deadline_time": "22:00"}, "deadline_days"),
         ({"deadline_time": "22:00", "deadline_days": 0, "extra": 1}, "extra"),
+        ({"deadline_time": "00:00", "deadline_days": 0}, "deadline_time"),  # every guest would be late
     ):
         count = audit_count()
         answer = call(officer_city, "put", "/stay-rules/HS-A-OFFICE", body)
         assert answer.status_code == 422 and field in answer.json()["fields"], (body, answer.json())
         assert audit_count() == count
+
+
+def test_setting_the_rule_an_office_already_works_by_changes_nothing(cast, audit_count):
+    """Saving the inherited deadline unchanged writes no row of the office's own (which would cut it off from the
+    office above) and no audit entry; the same for an office's own row."""
+    officer_city = client_of(cast["officer-city"])
+    count = audit_count()
+    same = call(officer_city, "put", "/stay-rules/HS-A-OFFICE", {"deadline_time": "22:00", "deadline_days": 0})
+    assert same.status_code == 200 and same.json()["inherited_from"] is None
+    assert audit_count() == count and not StayRules.objects.exists()
+    changed = {"deadline_time": "21:00", "deadline_days": 1}
+    assert call(officer_city, "put", "/stay-rules/HS-A-OFFICE", changed).status_code == 200
+    assert audit_count() == count + 1
+    assert call(officer_city, "put", "/stay-rules/HS-A-OFFICE", changed).status_code == 200
+    assert audit_count() == count + 1 and StayRules.objects.count() == 1
+
+
+def test_the_same_guest_written_otherwise_is_the_same_guest(cast, household_a1, audit_count):
+    """Spaces inside the name, or the decomposed form of the same letters, are the same guest; an invisible
+    zero-width space is refused outright."""
+    import unicodedata
+
+    resident = client_of(cast["resident-a1"])
+    body = body_for(household_a1, guest_name="박순희")
+    assert call(resident, "post", "/stays", body).status_code == 201
+    count = (Stay.objects.count(), audit_count())
+    for name in ("박 순희", unicodedata.normalize("NFD", "박순희"), " 박순희 "):
+        again = call(resident, "post", "/stays", body | {"guest_name": name})
+        assert again.status_code == 422 and "already registered" in again.json()["fields"]["guest_name"][0], name
+    hidden = call(resident, "post", "/stays", body | {"guest_name": "박순희\u200b"})
+    assert hidden.status_code == 422 and list(hidden.json()["fields"]) == ["guest_name"]
+    assert (Stay.objects.count(), audit_count()) == count
 
 
 def test_a_health_worker_of_the_area_gets_only_that_nights_guests_by_name_and_dates(cast, household_a1):

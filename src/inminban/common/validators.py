@@ -1,6 +1,7 @@
 """Rules that several apps share, one validator each. A validator raises DomainError naming the field, with the same
 message wherever the rule applies: services call it, and the API's schema types reuse it (api/schemas.py)."""
 
+import unicodedata
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -67,20 +68,27 @@ def effective_period(since, until, *, since_field: str = "since", until_field: s
         raise DomainError(until_field, END_NOT_AFTER_START)
 
 
-# Invisible marks that reorder how the text around them is shown: a name could read one way and sort another.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+def _invisible(char: str) -> bool:
+    # Format characters (Unicode Cf): zero-width spaces and joiners, direction overrides, the byte order mark. Text
+    # with them reads like other text but compares otherwise: the same name, written twice, would be two guests.
+    return unicodedata.category(char) == "Cf"
+
+
+def name_key(value: str) -> str:
+    """A name as the rules compare it: the same letters, whatever the spaces ("오 광혁" is "오광혁")."""
+    return "".join(unicodedata.normalize("NFC", value).split())
 
 
 def text_value(field: str, value, *, max_length: int, required: bool = True) -> str:
-    """A text input, stripped: text (not a number or a list), present if required, not too long, no NUL and no
-    direction override."""
+    """A text input, stripped and in composed form (NFC): text (not a number or a list), present if required, not too
+    long, no NUL and no invisible format character."""
     if value is not None and not isinstance(value, str):
         raise DomainError(field, gettext_noop("Text is required here."))
-    value = (value or "").strip()
+    value = unicodedata.normalize("NFC", (value or "").strip())
     if required and not value:
         raise DomainError(field, gettext_noop("This field is required."))
     if len(value) > max_length:
         raise DomainError(field, gettext_noop("At most %(count)s characters."), params={"count": max_length})
-    if "\x00" in value or not BIDI_CONTROLS.isdisjoint(value):
+    if "\x00" in value or any(_invisible(char) for char in value):
         raise DomainError(field, gettext_noop("Control characters are not allowed."))
     return value

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_noop
 from inminban.areas.access import HEALTH, require
 from inminban.audit.services import audit_record
 from inminban.common.errors import DomainError
-from inminban.common.validators import text_value
+from inminban.common.validators import name_key, text_value
 from inminban.registry.models import Household, Membership, Person, Stay
 
 from .models import HealthCheck
@@ -119,7 +119,14 @@ def _subject(*, household: Household, checked_on: date, person, stay, guest_name
                 "Write the name of the guest who has no registered stay, or choose a member or a registered guest."
             ),
         )
-    return Subject.UNREGISTERED_GUEST, text_value("guest_name", guest_name, max_length=GUEST_NAME_MAX)
+    name = text_value("guest_name", guest_name, max_length=GUEST_NAME_MAX)
+    registered = Stay.objects.filter(household=household, purged_at__isnull=True).filter(stays_covering_q(checked_on))
+    if any(name_key(stay_name) == name_key(name) for stay_name in registered.values_list("guest_name", flat=True)):
+        raise DomainError(
+            "guest_name",
+            gettext_noop("A guest of this name has a stay registered here for that night: choose them in the list."),
+        )
+    return Subject.UNREGISTERED_GUEST, name
 
 
 _ALREADY = {
@@ -140,8 +147,9 @@ def _not_checked_yet(*, household: Household, checked_on: date, subject: str, pe
     elif subject == Subject.REGISTERED_GUEST:
         checks = checks.filter(stay=stay)
     else:
-        checks = checks.filter(household=household, subject=subject, guest_name=name)
-    if checks.exists():
+        names = checks.filter(household=household, subject=subject).values_list("guest_name", flat=True)
+        checks = [guest for guest in names if name_key(guest) == name_key(name)]
+    if checks:
         raise DomainError(*_ALREADY[subject], code="duplicate")
 
 

@@ -21,7 +21,7 @@ NONE, DAYS, RATIO, PERCENT = "none", "days", "ratio", "percent"
 BOUNDS = {
     NONE: (Decimal("0"), Decimal("0")),
     DAYS: (Decimal("0"), Decimal("3650")),
-    RATIO: (Decimal("0"), Decimal("1000")),
+    RATIO: (Decimal("1"), Decimal("1000")),  # "far above" the district's rate: at least the rate itself
     PERCENT: (Decimal("0"), Decimal("100")),
 }
 MIN_COUNT_MAX = 100_000

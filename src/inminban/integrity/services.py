@@ -146,6 +146,8 @@ def threshold_value(pattern: str, value) -> Decimal:
         raise DomainError("threshold", gettext_noop("A percentage from 0 to 100."))
     if number > high:
         raise DomainError("threshold", gettext_noop("At most %(high)s."), params={"high": high})
+    if number < low:
+        raise DomainError("threshold", gettext_noop("At least %(low)s."), params={"low": low})
     if kind == DAYS and number != number.to_integral_value():
         raise DomainError("threshold", gettext_noop("A whole number of days."))
     if number != number.quantize(Decimal("0.01")):
@@ -194,6 +196,10 @@ def detection_rule_set(
         values["min_count"] = min_count_value(min_count)
     current = rule_for(office, pattern)
     before = {name: getattr(current, name) for name in RULE_FIELDS}
+    if all(values.get(name, before[name]) == before[name] for name in RULE_FIELDS):
+        # Nothing changes: no entry in the audit log, and no row of its own that would cut the office off from
+        # what an office above later sets.
+        return current
     row = DetectionRule.objects.select_for_update(of=("self",)).filter(office=office, pattern=pattern).first()
     if row is None:
         row = DetectionRule(office=office, pattern=pattern, **before)

@@ -23,7 +23,7 @@ from inminban.areas.access import CHANGE, MANAGE_AREAS, require, scope_for
 from inminban.areas.models import Area, Office
 from inminban.audit.services import audit_record
 from inminban.common.errors import DomainError, NotPermitted, NotVisible
-from inminban.common.validators import EARLIEST_DATE, text_value
+from inminban.common.validators import EARLIEST_DATE, name_key, text_value
 
 from .models import Household, Membership, Person, Stay, StayRules
 from .stay_rules import MAX_DEADLINE_DAYS, RULE_FIELDS, deadline_under, stay_rules_for, stay_rules_of_office
@@ -174,15 +174,15 @@ def stay_snapshot(stay: Stay) -> dict:
 
 
 def _not_registered_yet(household: Household, guest_name: str, arrives_on: date, departs_on: date) -> None:
-    """A guest is registered once for a night: the same name in the same household over nights that overlap is a
-    double submission (a longer stay is an update of the first)."""
+    """A guest is registered once for a night: the same name (spaces aside) in the same household over nights that
+    overlap is a double submission (a longer stay is an update of the first)."""
     overlapping = Stay.objects.filter(
         household=household,
-        guest_name=guest_name,
         purged_at__isnull=True,
         arrives_on__lte=departs_on,
     ).filter(Q(departed_on__isnull=True, departs_on__gte=arrives_on) | Q(departed_on__gte=arrives_on))
-    if overlapping.exists():
+    key = name_key(guest_name)
+    if any(name_key(name) == key for name in overlapping.values_list("guest_name", flat=True)):
         raise DomainError(
             "guest_name",
             gettext_noop("This guest is already registered with this household for some of these nights."),
@@ -351,9 +351,10 @@ def may_set_stay_rules(actor, office: Office) -> bool:
 
 
 @transaction.atomic
-def stay_rules_set(*, actor: User, office: Office, deadline_time: time, deadline_days: int) -> StayRules:
+def stay_rules_set(*, actor: User, office: Office, deadline_time: time, deadline_days: int) -> StayRules | None:
     """Set when the households under `office` must register a guest: by `deadline_time` on the day of arrival plus
-    `deadline_days`. Stays already registered keep the deadline they were registered under."""
+    `deadline_days`. Stays already registered keep the deadline they were registered under. The office's own row,
+    or None when nothing changed and it has none."""
     _require_office_above(actor, office)
     if not isinstance(deadline_time, time):
         raise DomainError("deadline_time", gettext_noop("A time of day, such as 22:00."))
@@ -370,8 +371,19 @@ def stay_rules_set(*, actor: User, office: Office, deadline_time: time, deadline
             gettext_noop("A whole number of days from 0 to %(high)s."),
             params={"high": MAX_DEADLINE_DAYS},
         )
+    if deadline_days == 0 and deadline_time == time(0, 0):
+        raise DomainError(
+            "deadline_time",
+            gettext_noop(
+                "00:00 on the day of arrival is the moment the day begins: every guest would be late. Choose a later "
+                "time, or the day after."
+            ),
+        )
     current = stay_rules_of_office(office)
     before = {name: getattr(current, name) for name in RULE_FIELDS}
+    if before == {"deadline_time": deadline_time, "deadline_days": deadline_days}:
+        # Nothing changes: no audit entry, and no row of its own that would cut the office off from an office above.
+        return StayRules.objects.filter(office=office).first()
     row = StayRules.objects.select_for_update(of=("self",)).filter(office=office).first()
     if row is None:
         row = StayRules(office=office)
