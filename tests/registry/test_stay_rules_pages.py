@@ -85,23 +85,6 @@ def test_the_officer_of_one_office_starts_on_their_own(client_for):
     assert 'name="office"' not in response.content.decode()
 
 
-@pytest.mark.parametrize("username", ["leader-a1", "resident-a1", "health-a"])
-def test_leaders_residents_and_others_get_404(client_for, username):
-    client = client_for(username)
-    assert client.get(RULES).status_code == 404
-    assert client.get(RULES, {"office": "HS-A-OFFICE"}).status_code == 404
-
-
-def test_another_districts_office_is_404(client_for):
-    assert client_for("officer-b").get(RULES, {"office": "HS-A-OFFICE"}).status_code == 404
-    assert client_for("officer-city").get(RULES, {"office": "NO-SUCH"}).status_code == 404
-
-
-def test_anonymous_is_sent_to_log_in(client_for):
-    response = client_for(None).get(RULES)
-    assert response.status_code == 302 and response["Location"] == f"/login/?next={RULES}"
-
-
 def test_no_codes_or_field_names_on_the_page(client_for):
     for username in ("officer-city", "officer-a"):
         text = visible_text(client_for(username).get(RULES, {"office": "HS-A-OFFICE"}))
