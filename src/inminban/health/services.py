@@ -143,13 +143,13 @@ def _not_checked_yet(*, household: Household, checked_on: date, subject: str, pe
     """One check of one subject on one day: a second is a double submission, not a second reading."""
     checks = HealthCheck.objects.filter(checked_on=checked_on)
     if subject == Subject.RESIDENT:
-        checks = checks.filter(person=person)
+        already = checks.filter(person=person).exists()
     elif subject == Subject.REGISTERED_GUEST:
-        checks = checks.filter(stay=stay)
+        already = checks.filter(stay=stay).exists()
     else:
         names = checks.filter(household=household, subject=subject).values_list("guest_name", flat=True)
-        checks = [guest for guest in names if name_key(guest) == name_key(name)]
-    if checks:
+        already = any(name_key(guest) == name_key(name) for guest in names)
+    if already:
         raise DomainError(*_ALREADY[subject], code="duplicate")
 
 
