@@ -55,16 +55,6 @@ def test_an_office_above_gets_a_form_per_pattern(client_for, username):
     assert "The default for every office" in html
 
 
-def test_the_city_officer_starts_on_the_first_office_they_may_set_and_can_choose_another(client_for):
-    client = client_for("officer-city")
-    first = client.get(RULES)
-    assert first.status_code == 200 and first.context["office"].code == "HS-A-OFFICE"
-    assert 'name="office"' in first.content.decode()
-    own = client.get(RULES, {"office": "HS-OFFICE"})
-    assert own.status_code == 200 and forms_on(own.content.decode()) == set()
-    assert "set by an office above this one" in own.content.decode()
-
-
 @pytest.mark.parametrize("username", ["officer-a", "auditor"])
 def test_those_who_may_only_read_see_the_values_without_forms(client_for, username):
     response = client_for(username).get(RULES, {"office": "HS-A-OFFICE"})

@@ -61,15 +61,6 @@ def test_an_office_above_gets_the_form(client_for, username):
     assert "The default for every office" in text
 
 
-def test_the_city_officer_starts_on_the_first_office_they_may_set_and_can_choose_another(client_for):
-    client = client_for("officer-city")
-    first = client.get(RULES)
-    assert first.status_code == 200 and first.context["office"].code == "HS-A-OFFICE"
-    assert 'name="office"' in first.content.decode()
-    own = client.get(RULES, {"office": "HS-OFFICE"})
-    assert own.status_code == 200 and not has_form(own.content.decode())
-
-
 @pytest.mark.parametrize("username", ["officer-a", "auditor"])
 def test_those_who_may_only_read_see_the_rule_without_a_form(client_for, username):
     response = client_for(username).get(RULES, {"office": "HS-A-OFFICE"})

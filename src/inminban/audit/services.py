@@ -65,21 +65,32 @@ def audit_record(
     return entry
 
 
-def access_record(*, actor, person=None, household=None, record: str = AccessLogEntry.Record.REGISTRY) -> None:
-    """Note that `actor` read this person's or household's record. Not chained: reads are many."""
-    if not getattr(actor, "is_authenticated", False):
-        return
-    origin = current_origin()
-    AccessLogEntry.objects.create(
-        at=timezone.now(),
+def _access_entry(actor, origin: dict, at, *, person_id, household_id, record: str) -> AccessLogEntry:
+    return AccessLogEntry(
+        at=at,
         actor=actor,
         actor_name=actor.username,
-        person=person,
-        household=household if household is not None else getattr(person, "household", None),
+        person_id=person_id,
+        household_id=household_id,
         channel=origin.get("channel", "system"),
         origin=origin,
         record=record,
     )
+
+
+def access_record(*, actor, person=None, household=None, record: str = AccessLogEntry.Record.REGISTRY) -> None:
+    """Note that `actor` read this person's or household's record. Not chained: reads are many."""
+    if not getattr(actor, "is_authenticated", False):
+        return
+    household = household if household is not None else getattr(person, "household", None)
+    _access_entry(
+        actor,
+        current_origin(),
+        timezone.now(),
+        person_id=getattr(person, "pk", None),
+        household_id=getattr(household, "pk", None),
+        record=record,
+    ).save(force_insert=True)
 
 
 def access_record_persons(*, actor, persons: list[tuple[int, int]], record: str) -> None:
@@ -87,19 +98,9 @@ def access_record_persons(*, actor, persons: list[tuple[int, int]], record: str)
     several: one row each, written together."""
     if not getattr(actor, "is_authenticated", False) or not persons:
         return
-    origin = current_origin()
-    at = timezone.now()
+    origin, at = current_origin(), timezone.now()
     AccessLogEntry.objects.bulk_create(
-        AccessLogEntry(
-            at=at,
-            actor=actor,
-            actor_name=actor.username,
-            person_id=person_id,
-            household_id=household_id,
-            channel=origin.get("channel", "system"),
-            origin=origin,
-            record=record,
-        )
+        _access_entry(actor, origin, at, person_id=person_id, household_id=household_id, record=record)
         for person_id, household_id in sorted(set(persons))
     )
 

@@ -19,7 +19,7 @@ from inminban.common.errors import DomainError, NotPermitted, NotVisible
 from inminban.common.validators import text_value
 
 from .models import DetectionRule, Flag, Pattern
-from .rules import BOUNDS, DAYS, MEANINGS, MIN_COUNT_MAX, NONE, PERCENT, rule_for
+from .rules import BOUNDS, DAYS, MEANINGS, MIN_COUNT_MAX, NONE, PERCENT, Rule, rule_for
 
 EXPLANATION_MAX = 2000
 REASON_MAX = 2000
@@ -177,9 +177,10 @@ def detection_rule_set(
     enabled: bool | None = None,
     threshold=None,
     min_count: int | None = None,
-) -> DetectionRule:
+) -> DetectionRule | Rule:
     """Set whether and how closely a pattern is looked for in `office`'s subtree (offices below without a row of
-    their own inherit it). What is not given keeps the value the office works by now."""
+    their own inherit it). What is not given keeps the value the office works by now. Returns the office's row, or
+    the rule it already works by when nothing changes."""
     require(actor, MANAGE_AREAS, office.area)
     if not may_set_rules(actor, office):
         raise NotPermitted("an office's detection rules are set by an office above it")

@@ -116,11 +116,17 @@ def may_change_stay(actor, stay: Stay) -> bool:
     return stay.purged_at is None and (stay.household_id in scope.household_ids or scope.allows_area(CHANGE, stay.unit))
 
 
-def may_confirm_stay(actor, stay: Stay) -> bool:
+def is_own_household(actor, household_id: int) -> bool:
+    """Whether the actor lives in, or registers as a resident of, this household: a household does not confirm its
+    own registrations, so a leader's own guests are confirmed by an officer."""
     scope = scope_for(actor)
-    if stay.household_id in scope.household_ids or stay.household_id in scope.home_household_ids:
-        return False  # a household does not confirm its own registration (stays.stay_confirm)
-    return stay.purged_at is None and stay.confirmed_at is None and scope.allows_area(CHANGE, stay.unit)
+    return household_id in scope.household_ids or household_id in scope.home_household_ids
+
+
+def may_confirm_stay(actor, stay: Stay) -> bool:
+    if is_own_household(actor, stay.household_id):
+        return False
+    return stay.purged_at is None and stay.confirmed_at is None and scope_for(actor).allows_area(CHANGE, stay.unit)
 
 
 # Where a stay is registered --------------------------------------------------------------------------------------

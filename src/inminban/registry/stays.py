@@ -27,6 +27,7 @@ from inminban.common.validators import EARLIEST_DATE, name_key, text_value
 
 from .models import Household, Membership, Person, Stay, StayRules
 from .stay_rules import MAX_DEADLINE_DAYS, RULE_FIELDS, deadline_under, stay_rules_for, stay_rules_of_office
+from .stay_selectors import is_own_household
 
 GUEST_NAME_MAX = 128
 ORIGIN_ADDRESS_MAX = 255
@@ -63,11 +64,6 @@ def _today() -> date:
 def acts_for_household(actor, household: Household) -> bool:
     """Whether the actor registers for this household as one of its residents (not as leader or officer)."""
     return household.pk in scope_for(actor).household_ids
-
-
-def lives_in(actor, household: Household) -> bool:
-    """Whether the actor lives in this household (a resident, or a leader linked to a person of it)."""
-    return household.pk in scope_for(actor).home_household_ids
 
 
 def _require_host_or_change(actor, household: Household, unit: Area) -> None:
@@ -306,8 +302,7 @@ def stay_update(*, actor: User, stay: Stay, departs_on: date | None = None, depa
 def stay_confirm(*, actor: User, stay: Stay) -> Stay:
     """The unit's leader (or an officer) confirms a registration: they know of the guest. Once per stay."""
     stay = _locked(stay)
-    if acts_for_household(actor, stay.household) or lives_in(actor, stay.household):
-        # A leader's own guests are confirmed by an officer: a leader does not vouch for their own household.
+    if is_own_household(actor, stay.household_id):
         raise NotPermitted("a household does not confirm its own registration")
     require(actor, CHANGE, stay.unit)
     _require_not_purged(stay)
